@@ -74,8 +74,10 @@ class Literal(Node):
     value: LiteralValue
 
     def _key(self) -> tuple:
-        # 1 == 1.0 == True in Python; keep the type so `1` and `1.0` stay distinct.
-        return ("lit", type(self.value).__name__, self.value)
+        # 1 == 1.0 == True in Python; keep the type so `1` and `1.0` stay distinct, and
+        # compare floats by repr so nan equals nan and -0.0 differs from 0.0.
+        value = repr(self.value) if isinstance(self.value, float) else self.value
+        return ("lit", type(self.value).__name__, value)
 
     @property
     def instance_name(self) -> str:
