@@ -1,0 +1,122 @@
+"""The public face of the runtime: the `@physl` decorator and `run_physl`.
+
+A decorated function is compiled once, at decoration time (so unsupported Python fails
+right there, naming file:line:col); each call runs the execution tree on the task pool.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from jetlag.runtime.errors import PhySLError
+from jetlag.runtime.frontend import CompiledSource, compile_function
+from jetlag.runtime.ir.export import ExecutionTree
+from jetlag.runtime.ir.nodes import Program
+from jetlag.runtime.ir.text import parse_physl, print_physl
+from jetlag.runtime.scheduler import RunResult, execute
+from jetlag.runtime.scheduler.pool import TaskPool
+
+TRACE_MODES = ("off", "profile", "events")
+
+
+def _check_options(threads: int | None, trace: str, executor: Any) -> None:
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    if trace not in TRACE_MODES:
+        raise ValueError(f"trace must be one of {', '.join(TRACE_MODES)}; got {trace!r}")
+    if executor not in (None, "threads") and not isinstance(executor, TaskPool):
+        raise ValueError(f"executor must be 'threads' or a TaskPool, got {executor!r}")
+
+
+class PhySLFunction:
+    """A Python function compiled to PhySL; call it like the original.
+
+    Attributes: `physl` (PhySL text), `tree` (ExecutionTree: .dot(), .newick(),
+    .to_json()), `last_run` (value and task events of the latest call).
+    """
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        *,
+        optimize: bool = True,
+        threads: int | None = None,
+        executor: Any = None,
+        trace: str = "profile",
+    ) -> None:
+        _check_options(threads, trace, executor)
+        functools.update_wrapper(self, function)
+        self.__physl_python_function__ = function
+        self.optimize = optimize
+        self.threads = threads
+        self.executor = executor
+        self.trace_mode = trace
+        self.last_run: RunResult | None = None
+        try:
+            self.compiled: CompiledSource = compile_function(function)
+        except PhySLError as error:
+            raise error.with_traceback(None) from None
+
+    @property
+    def program(self) -> Program:
+        """The execution tree's root (the program defining this function)."""
+        return self.compiled.program
+
+    @property
+    def physl(self) -> str:
+        """The PhySL text of this function (and the functions it calls)."""
+        return print_physl(self.program)
+
+    @property
+    def tree(self) -> ExecutionTree:
+        """The execution tree, exportable as DOT, Newick and JSON."""
+        return ExecutionTree(self.program)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        pool = self.executor if isinstance(self.executor, TaskPool) else None
+        try:
+            result = execute(
+                self.program,
+                entry=self.compiled.entry,
+                args=args,
+                kwargs=kwargs,
+                threads=self.threads,
+                pool=pool,
+                record_events=self.trace_mode == "events",
+            )
+        except PhySLError as error:
+            raise error.with_traceback(None) from None
+        self.last_run = result
+        return result.value
+
+    def __repr__(self) -> str:
+        return f"<PhySL function {self.compiled.entry} from {self.compiled.filename}>"
+
+
+def physl(
+    function: Callable[..., Any] | None = None,
+    *,
+    optimize: bool = True,
+    threads: int | None = None,
+    executor: Any = None,
+    trace: str = "profile",
+) -> Any:
+    """Compile a NumPy-style Python function to PhySL: `@physl` or `@physl(threads=2)`."""
+
+    def wrap(fn: Callable[..., Any]) -> PhySLFunction:
+        return PhySLFunction(fn, optimize=optimize, threads=threads, executor=executor, trace=trace)
+
+    return wrap(function) if function is not None else wrap
+
+
+def run_physl(
+    text: str, *args: Any, file: str = "<physl>", threads: int | None = None, **kwargs: Any
+) -> Any:
+    """Run hand-written PhySL; when its value is a function, call it with the arguments."""
+    try:
+        program = parse_physl(text, file=file)
+        return execute(program, args=args, kwargs=kwargs, threads=threads).value
+    except PhySLError as error:
+        raise error.with_traceback(None) from None

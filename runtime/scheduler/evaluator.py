@@ -1,0 +1,302 @@
+"""The driver: walks the execution tree and issues primitive evaluations as tasks.
+
+Control flow (define, store, block, if, while, for, calls of PhySL functions) runs on the
+calling thread; every primitive becomes a dataflow task whose operands are values or
+futures, so independent statements run concurrently and the driver only waits when a
+decision needs a value (a loop condition, print, the result). In-place writes
+(`store(slice(x, ...), v)`) are fences: they wait for every task issued before them, and
+array tasks issued after them wait for them, which keeps NumPy's view semantics exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from jetlag.runtime.errors import PhySLError, PhySLRuntimeError
+from jetlag.runtime.ir.nodes import Call, Literal, Node, Program, Variable
+from jetlag.runtime.measure.events import EventLog, TaskEvent, new_guid, now_ns
+from jetlag.runtime.primitives.registry import REGISTRY
+from jetlag.runtime.scheduler.futures import Future, resolved
+from jetlag.runtime.scheduler.policy import InlinePolicy
+from jetlag.runtime.scheduler.pool import TaskPool
+from jetlag.runtime.scheduler.scope import FunctionValue, ReturnSignal, Scope
+from jetlag.runtime.scheduler.special_forms import SPECIAL_FORMS
+from jetlag.runtime.scheduler.tasks import (
+    PrimitiveTask,
+    RunCancelled,
+    describe_failure,
+    place_of,
+)
+
+#: How long an interrupted run waits for running tasks to let go of the workers.
+_CANCEL_GRACE_S = 0.5
+#: The driver may run this many tasks ahead of the workers before it waits (backpressure:
+#: a long loop must not queue millions of tasks).
+MAX_TASKS_AHEAD = 4096
+
+
+class Run:
+    """The state of one program execution on one pool."""
+
+    def __init__(
+        self,
+        program: Program,
+        pool: TaskPool,
+        policy: InlinePolicy | None = None,
+        log: EventLog | None = None,
+    ) -> None:
+        self.program = program
+        self.pool = pool
+        self.policy = policy or InlinePolicy()
+        self.log = log
+        self.cancelled = False
+        self.fence: Future | None = None
+        self.guid = new_guid()
+        self.parent = self.guid
+        self._inflight: set[Future] = set()
+        self._failures: list[tuple[int, BaseException]] = []
+        self._lock = threading.Lock()
+        self._sequence = itertools.count()
+
+    # -- measurement -------------------------------------------------------------------
+
+    def record(self, event: TaskEvent) -> None:
+        """Keep a task event when this run records events."""
+        if self.log is not None:
+            self.log.add(event)
+
+    def small_enough(self, node: Node, args: list[Any]) -> bool:
+        """Whether a ready evaluation of `node` should run inline."""
+        primitive = REGISTRY.get(getattr(node, "name", ""))
+        if primitive is None:
+            return False
+        return self.policy.should_inline(primitive, args)
+
+    # -- evaluation --------------------------------------------------------------------
+
+    def evaluate(self, node: Node, scope: Scope) -> Any:
+        """The value of `node` (a Future when it is still being computed)."""
+        if isinstance(node, Literal):
+            return node.value
+        if isinstance(node, Variable):
+            return self.lookup(node, scope)
+        if isinstance(node, Call):
+            form = SPECIAL_FORMS.get(node.name)
+            if form is not None:
+                return form(self, node, scope)
+            return self.call(node, scope)
+        if isinstance(node, Program):
+            return self.evaluate_body(node.body, scope)
+        raise TypeError(f"not a PhySL node: {node!r}")
+
+    def evaluate_body(self, body: tuple[Node, ...], scope: Scope) -> Any:
+        """Evaluate nodes in order; the value of the last (None when empty)."""
+        value = None
+        for node in body:
+            value = self.evaluate(node, scope)
+        return value
+
+    def concrete(self, node: Node, scope: Scope) -> Any:
+        """Evaluate and wait: for decisions the driver must make now."""
+        return resolved(self.evaluate(node, scope))
+
+    def lookup(self, node: Variable, scope: Scope) -> Any:
+        """The binding of a variable, or a clear error naming it."""
+        try:
+            return scope.lookup(node.name)
+        except KeyError:
+            raise self.error(node, f"name '{node.name}' is not defined") from None
+
+    def error(self, node: Node, message: str, hint: str = "") -> PhySLRuntimeError:
+        """A PhySLRuntimeError at the node's source place."""
+        return PhySLRuntimeError(
+            message,
+            place_of(node, self.program),
+            hint=hint,
+            primitive=getattr(node, "instance_name", ""),
+        )
+
+    def call(self, node: Call, scope: Scope) -> Any:
+        """A call of a PhySL function or a registered primitive."""
+        bound = scope.find(node.name)
+        target = bound.names[node.name] if bound is not None else None
+        if isinstance(target, Future):
+            target = target.result()
+        if isinstance(target, FunctionValue):
+            args = [self.evaluate(a, scope) for a in node.args]
+            kwargs = {k: self.evaluate(v, scope) for k, v in node.kwargs}
+            return self.call_function(target, args, kwargs, node)
+        primitive = REGISTRY.get(node.name)
+        if primitive is None:
+            raise self.error(
+                node,
+                f"'{node.name}' is neither a PhySL function nor a primitive",
+                hint="Define it with define(...) or see docs/primitives.md for the primitives.",
+            )
+        args = [self.evaluate(a, scope) for a in node.args]
+        kwargs = {k: self.evaluate(v, scope) for k, v in node.kwargs}
+        return self.issue(node, primitive.impl, args, kwargs, effect=primitive.effect)
+
+    def call_function(
+        self, function: FunctionValue, args: list[Any], kwargs: dict[str, Any], node: Node
+    ) -> Any:
+        """Bind arguments to parameters and evaluate the body in a new scope."""
+        params = function.params
+        if len(args) > len(params) or any(k not in params for k in kwargs):
+            raise self.error(
+                node,
+                f"{function.name}() takes {len(params)} argument(s) ({', '.join(params)}) "
+                f"but was called with {len(args) + len(kwargs)}",
+            )
+        local = Scope(function.scope)
+        for name, value in zip(params, args, strict=False):
+            local.define(name, value)
+        for name, value in kwargs.items():
+            if name in local.names:
+                raise self.error(node, f"{function.name}() got two values for '{name}'")
+            local.define(name, value)
+        missing = [p for p in params if p not in local.names]
+        if missing:
+            raise self.error(
+                node, f"{function.name}() is missing argument(s): {', '.join(missing)}"
+            )
+        guid, parent, start = new_guid(), self.parent, now_ns()
+        self.parent = guid
+        try:
+            value = self.evaluate(function.body, local)
+        except ReturnSignal as signal:
+            value = signal.value
+        finally:
+            self.parent = parent
+            self.record(TaskEvent(guid, parent, function.name, "driver", start, now_ns(), "call"))
+        return value
+
+    # -- issuing primitive evaluations -------------------------------------------------
+
+    def issue(
+        self,
+        node: Node,
+        impl: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        effect: bool = False,
+        extra_dependencies: tuple[Future, ...] = (),
+    ) -> Any:
+        """Run `impl` inline when ready and small (or an effect), else as a task."""
+        operands = args + list(kwargs.values())
+        if effect:
+            args = [resolved(a) for a in args]
+            kwargs = {k: resolved(v) for k, v in kwargs.items()}
+            return self.run_inline(node, impl, args, kwargs)
+        dependencies = [a for a in operands if isinstance(a, Future)]
+        dependencies.extend(extra_dependencies)
+        fence = self.fence
+        if fence is not None and not fence.done() and _may_touch_arrays(operands):
+            dependencies.append(fence)
+        if all(d.done() for d in dependencies):
+            ready_args = [_done_value(a) for a in args]
+            ready_kwargs = {k: _done_value(v) for k, v in kwargs.items()}
+            if self.small_enough(node, ready_args):
+                return self.run_inline(node, impl, ready_args, ready_kwargs)
+        return self.spawn(node, impl, args, kwargs, dependencies)
+
+    def run_inline(
+        self, node: Node, impl: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        """Evaluate on the driver now; failures raise here, at the node's place."""
+        guid, start = new_guid(), now_ns()
+        try:
+            value = impl(*args, **kwargs)
+        except PhySLError:
+            raise
+        except Exception as error:
+            raise describe_failure(error, node, self.program) from None
+        finally:
+            name = getattr(node, "instance_name", "inline")
+            self.record(TaskEvent(guid, self.parent, name, "driver", start, now_ns(), "inline"))
+        return value
+
+    def spawn(
+        self,
+        node: Node,
+        impl: Callable[..., Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+        dependencies: list[Future],
+    ) -> Future:
+        """Create a dataflow task; it runs on the pool once its dependencies are done."""
+        task = PrimitiveTask(self, node, impl, args, kwargs, self.parent)
+        sequence = next(self._sequence)
+        future = task.future
+        with self._lock:
+            self._inflight.add(future)
+        future.add_done_callback(lambda f, s=sequence: self._task_done(f, s))
+        task.start(dependencies)
+        if len(self._inflight) > MAX_TASKS_AHEAD:
+            self._wait_until_at_most(MAX_TASKS_AHEAD // 2)
+        return future
+
+    def _wait_until_at_most(self, count: int) -> None:
+        while len(self._inflight) > count:
+            for future in self.inflight()[: len(self._inflight) - count]:
+                future.wait()
+
+    def _task_done(self, future: Future, sequence: int) -> None:
+        with self._lock:
+            self._inflight.discard(future)
+            if future.error is not None and not isinstance(future.error, RunCancelled):
+                self._failures.append((sequence, future.error))
+
+    def inflight(self) -> list[Future]:
+        """Tasks issued and not finished yet."""
+        with self._lock:
+            return list(self._inflight)
+
+    # -- finishing ---------------------------------------------------------------------
+
+    def finish(self, value: Any) -> Any:
+        """Wait for the value and every task issued; raise the earliest failure."""
+        value = resolved(value)
+        while True:
+            pending = self.inflight()
+            if not pending:
+                break
+            for future in pending:
+                future.wait()
+        with self._lock:
+            failures = sorted(self._failures, key=lambda item: item[0])
+        if failures:
+            raise failures[0][1]
+        return value
+
+    def cancel(self) -> None:
+        """Drop queued tasks, give running ones a moment to finish, fail whatever is left.
+
+        Bounded in time: an interrupted run returns control within the grace period even
+        if a task is stuck (e.g. the interrupt hit the driver while it was wiring one up).
+        """
+        self.cancelled = True
+        deadline = time.monotonic() + _CANCEL_GRACE_S
+        for future in self.inflight():
+            left = deadline - time.monotonic()
+            if left <= 0 or not future._event.wait(left):  # noqa: SLF001
+                break
+        for future in self.inflight():
+            future.set_error(RunCancelled(future.label))
+
+
+def _done_value(value: Any) -> Any:
+    return value.value_if_done() if isinstance(value, Future) else value
+
+
+def _may_touch_arrays(operands: list[Any]) -> bool:
+    """Scalars cannot alias an array being written in place; everything else may."""
+    return any(isinstance(v, Future | np.ndarray | tuple) for v in operands)
+
+
+__all__ = ["Run"]

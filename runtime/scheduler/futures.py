@@ -1,0 +1,89 @@
+"""A minimal future: a value that a task will produce, with completion callbacks.
+
+Futures are how the driver hands values between tasks without waiting (dataflow).
+Only the driver blocks on them, and always in short timed waits so Ctrl-C stays responsive.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_WAIT_SLICE_S = 0.05  # the driver re-checks for KeyboardInterrupt this often while waiting
+
+
+class Future:
+    """The eventual result (or error) of one task."""
+
+    __slots__ = ("_event", "_value", "_error", "_callbacks", "_lock", "label")
+
+    def __init__(self, label: str = "") -> None:
+        self._event = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._callbacks: list[Callable[[Future], None]] = []
+        self._lock = threading.Lock()
+        self.label = label
+
+    def done(self) -> bool:
+        """True once a result or an error is set."""
+        return self._event.is_set()
+
+    def failed(self) -> bool:
+        """True when done with an error."""
+        return self._event.is_set() and self._error is not None
+
+    @property
+    def error(self) -> BaseException | None:
+        """The error, once done with one."""
+        return self._error
+
+    def set_result(self, value: Any) -> None:
+        """Complete with a value and run the callbacks."""
+        self._complete(value, None)
+
+    def set_error(self, error: BaseException) -> None:
+        """Complete with an error and run the callbacks."""
+        self._complete(None, error)
+
+    def _complete(self, value: Any, error: BaseException | None) -> None:
+        with self._lock:
+            if self._event.is_set():
+                return
+            self._value, self._error = value, error
+            self._event.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback(self)
+
+    def add_done_callback(self, callback: Callable[[Future], None]) -> None:
+        """Call `callback(self)` when done (at once, on this thread, if already done)."""
+        with self._lock:
+            if not self._event.is_set():
+                self._callbacks.append(callback)
+                return
+        callback(self)
+
+    def wait(self) -> None:
+        """Block until done, in short slices so KeyboardInterrupt is delivered promptly."""
+        while not self._event.wait(_WAIT_SLICE_S):
+            pass
+
+    def result(self) -> Any:
+        """Block until done; return the value or raise the error."""
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def value_if_done(self) -> Any:
+        """The value of a completed future without waiting (raises its error)."""
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def resolved(value: Any) -> Any:
+    """The concrete value: waits for a Future, passes anything else through."""
+    return value.result() if isinstance(value, Future) else value

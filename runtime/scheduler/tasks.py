@@ -1,0 +1,163 @@
+"""A primitive evaluation as a dataflow task, and how failures are reported.
+
+A `PrimitiveTask` waits for its operand futures, then runs its primitive on a worker (or
+right after the task that made it ready, when it is small), and completes its own future.
+A failed operand fails the task with the same error, so one error surfaces once, with the
+place of the primitive that really failed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from jetlag.runtime.errors import (
+    PhySLError,
+    PhySLRuntimeError,
+    PrimitiveArgumentError,
+    SourcePlace,
+)
+from jetlag.runtime.ir.nodes import Node, Program
+from jetlag.runtime.measure.events import TaskEvent, new_guid, now_ns, task_scope
+from jetlag.runtime.scheduler.futures import Future
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jetlag.runtime.scheduler.evaluator import Run
+
+
+class RunCancelled(Exception):
+    """A task was dropped because its run was interrupted or failed."""
+
+
+def place_of(node: Node, program: Program) -> SourcePlace | None:
+    """The user's file:line:col of a node (None when the node has no location)."""
+    if node.loc is None:
+        return None
+    return SourcePlace(
+        program.source_file, node.loc.line, node.loc.col, program.source_line(node.loc.line)
+    )
+
+
+def describe_failure(error: BaseException, node: Node, program: Program) -> PhySLError:
+    """Turn an exception raised inside a primitive into a PhySLRuntimeError at the node."""
+    if isinstance(error, PhySLError):
+        return error
+    name = getattr(node, "instance_name", type(node).__name__)
+    primitive = getattr(node, "name", name)
+    detail = str(error) or type(error).__name__
+    if not isinstance(error, PrimitiveArgumentError):
+        detail = f"{type(error).__name__}: {detail}"
+    return PhySLRuntimeError(
+        f"{primitive} failed: {detail}",
+        place_of(node, program),
+        hint=f"(PhySL primitive instance {name})",
+        primitive=name,
+        cause=error,
+    )
+
+
+class PrimitiveTask:
+    """One pending evaluation of `impl(*args, **kwargs)` for the node `node`."""
+
+    __slots__ = (
+        "run",
+        "node",
+        "name",
+        "impl",
+        "args",
+        "kwargs",
+        "future",
+        "parent",
+        "_waiting",
+        "_lock",
+    )
+
+    def __init__(
+        self,
+        run: Run,
+        node: Node,
+        impl: Callable[..., Any],
+        args: Sequence[Any],
+        kwargs: dict[str, Any],
+        parent: int,
+    ) -> None:
+        self.run = run
+        self.node = node
+        self.name = getattr(node, "instance_name", "task")
+        self.impl = impl
+        self.args = list(args)
+        self.kwargs = kwargs
+        self.future = Future(self.name)
+        self.parent = parent
+        self._waiting = 1  # released by start(); guards against firing while registering
+        self._lock = threading.Lock()
+
+    def start(self, dependencies: Sequence[Future]) -> Future:
+        """Register on the unfinished dependencies; the task runs when all are done."""
+        pending = [d for d in dependencies if not d.done()]
+        with self._lock:
+            self._waiting += len(pending)
+        for dependency in pending:
+            dependency.add_done_callback(self._dependency_done)
+        self._dependency_done(None)
+        return self.future
+
+    def _dependency_done(self, _: Future | None) -> None:
+        with self._lock:
+            self._waiting -= 1
+            if self._waiting:
+                return
+        self._ready()
+
+    def _operands(self) -> tuple[list[Any], dict[str, Any]] | BaseException:
+        args: list[Any] = []
+        for value in self.args:
+            if isinstance(value, Future):
+                if value.error is not None:
+                    return value.error
+                value = value.value_if_done()
+            args.append(value)
+        kwargs: dict[str, Any] = {}
+        for key, value in self.kwargs.items():
+            if isinstance(value, Future):
+                if value.error is not None:
+                    return value.error
+                value = value.value_if_done()
+            kwargs[key] = value
+        return args, kwargs
+
+    def _ready(self) -> None:
+        operands = self._operands()
+        if isinstance(operands, BaseException):
+            # Through the pool's trampoline, not directly: failing a long chain of
+            # dependents must not recurse once per link.
+            error = operands
+            self.run.pool.run_soon(lambda: self.future.set_error(error), inline=True)
+            return
+        self.args, self.kwargs = operands
+        inline = self.run.small_enough(self.node, self.args)
+        self.run.pool.run_soon(self._execute, inline=inline)
+
+    def _execute(self) -> None:
+        run = self.run
+        if run.cancelled:
+            self.future.set_error(RunCancelled(self.name))
+            return
+        guid = new_guid()
+        run.pool.set_task_name(self.name)
+        start = now_ns()
+        try:
+            with task_scope(guid, run.log):
+                value = self.impl(*self.args, **self.kwargs)
+        except Exception as error:  # noqa: BLE001 - reported through the future
+            run.record(TaskEvent(guid, self.parent, self.name, _worker(), start, now_ns(), "task"))
+            self.future.set_error(describe_failure(error, self.node, run.program))
+            return
+        run.record(TaskEvent(guid, self.parent, self.name, _worker(), start, now_ns(), "task"))
+        self.args = self.kwargs = None  # type: ignore[assignment]  # free operands early
+        self.future.set_result(value)
+
+
+def _worker() -> str:
+    return threading.current_thread().name
