@@ -4,8 +4,8 @@ One `TaskEvent` per primitive evaluation, chunk or inline evaluation. The schedu
 the task running on each thread (`task_scope`) so chunk tasks can name their parent.
 
 `EventLog` is the event store of one run. Recording is on the hot path of every task, so
-each thread appends to its own compact buffers (typed `array.array` columns, strings
-interned to small ids): no lock per event, about 40 bytes per event instead of a Python
+each thread appends to its own compact buffer (one `array.array` of uint64 rows, strings
+interned to small ids): no lock per event, 56 bytes per event instead of a Python
 object. A lock is taken only the first time a thread, a name or a worker is seen.
 This module only records; it never decides anything about scheduling and never formats.
 """
@@ -19,6 +19,8 @@ from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+import numpy as np
 
 _guids = itertools.count(1)
 _local = threading.local()
@@ -71,22 +73,29 @@ class _Interner:
 
 
 class EventColumns:
-    """One thread's events as parallel typed columns (append-only)."""
+    """One thread's events: rows of 7 unsigned 64-bit values in one growing array.
 
-    __slots__ = ("guid", "parent", "start", "end", "name", "worker", "kind")
+    A row is (guid, parent, start, end, name id, worker id, kind id). It is appended with
+    one `array.extend` call, which runs no Python code in between, so a KeyboardInterrupt
+    can never leave half a row behind.
+    """
+
+    __slots__ = ("data",)
+
+    WIDTH = 7
+    FIELDS = ("guid", "parent", "start", "end", "name", "worker", "kind")
 
     def __init__(self) -> None:
-        self.guid = array("Q")
-        self.parent = array("Q")
-        self.start = array("q")
-        self.end = array("q")
-        self.name = array("I")
-        self.worker = array("H")
-        self.kind = array("B")
+        self.data = array("Q")
 
     def __len__(self) -> int:
-        # `kind` is appended last, so it counts only complete rows.
-        return len(self.kind)
+        return len(self.data) // self.WIDTH
+
+    def rows(self) -> np.ndarray:
+        """A copy of the complete rows as an (n, 7) uint64 array."""
+        raw = self.data.tobytes()  # a copy taken without exporting the array's buffer
+        n = len(raw) // (8 * self.WIDTH)
+        return np.frombuffer(raw, dtype=np.uint64, count=n * self.WIDTH).reshape(n, self.WIDTH)
 
 
 class EventLog:
@@ -104,12 +113,16 @@ class EventLog:
         self.names = _Interner()
         self.workers = _Interner()
         self.kinds = _Interner(KINDS)
+        # The hot path reads these dicts directly (lock-free lookups).
+        self._name_ids = self.names.ids
+        self._worker_ids = self.workers.ids
+        self._kind_ids = self.kinds.ids
 
     def _buffer(self) -> EventColumns:
         buffer = EventColumns()
         with self._buffers_lock:
             self._buffers.append(buffer)
-        self._local.buffer = buffer
+        self._local.extend = buffer.data.extend
         return buffer
 
     def record(
@@ -124,25 +137,30 @@ class EventLog:
     ) -> None:
         """Record one event from its fields."""
         try:
-            buffer = self._local.buffer
+            extend = self._local.extend
         except AttributeError:
-            buffer = self._buffer()
-        name_id = self.names.ids.get(name)
+            extend = self._buffer().data.extend
+        name_id = self._name_ids.get(name)
         if name_id is None:
             name_id = self.names.add(name)
-        worker_id = self.workers.ids.get(worker)
+        worker_id = self._worker_ids.get(worker)
         if worker_id is None:
             worker_id = self.workers.add(worker)
-        kind_id = self.kinds.ids.get(kind)
+        kind_id = self._kind_ids.get(kind)
         if kind_id is None:
             kind_id = self.kinds.add(kind)
-        buffer.guid.append(guid)
-        buffer.parent.append(parent_guid)
-        buffer.start.append(start_ns)
-        buffer.end.append(end_ns)
-        buffer.name.append(name_id)
-        buffer.worker.append(worker_id)
-        buffer.kind.append(kind_id)
+        try:
+            extend((guid, parent_guid, start_ns, end_ns, name_id, worker_id, kind_id))
+        except OverflowError:
+            self._drop_partial_row()
+            raise ValueError(
+                f"task event fields must be integers in 0..2**64-1: guid={guid}, "
+                f"parent={parent_guid}, start={start_ns}, end={end_ns}"
+            ) from None
+
+    def _drop_partial_row(self) -> None:
+        data = self._local.extend.__self__
+        del data[len(data) - len(data) % EventColumns.WIDTH :]
 
     def add(self, event: TaskEvent) -> None:
         """Record one event."""
@@ -165,22 +183,14 @@ class EventLog:
         return sum(len(b) for b in self.columns())
 
     def __iter__(self) -> Iterator[TaskEvent]:
-        rows = []
-        for buffer in self.columns():
-            for i in range(len(buffer)):
-                rows.append((buffer.end[i], buffer, i))
-        rows.sort(key=lambda row: row[0])
+        buffers = [b.rows() for b in self.columns()]
+        if not buffers:
+            return
+        rows = np.concatenate(buffers)
+        rows = rows[np.argsort(rows[:, 3], kind="stable")]
         names, workers, kinds = self.names.strings, self.workers.strings, self.kinds.strings
-        for _, b, i in rows:
-            yield TaskEvent(
-                b.guid[i],
-                b.parent[i],
-                names[b.name[i]],
-                workers[b.worker[i]],
-                b.start[i],
-                b.end[i],
-                kinds[b.kind[i]],
-            )
+        for guid, parent, start, end, name, worker, kind in rows.tolist():
+            yield TaskEvent(guid, parent, names[name], workers[worker], start, end, kinds[kind])
 
     @property
     def events(self) -> list[TaskEvent]:

@@ -1,0 +1,95 @@
+"""The background counter sampler and the Counters time series."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from jetlag.runtime.ir.text import parse_physl
+from jetlag.runtime.measure.counters import Counters
+from jetlag.runtime.measure.sampler import CounterSampler, meminfo_bytes, rss_bytes, thread_cpu_ns
+from jetlag.runtime.scheduler import execute
+
+PROGRAM = "define(f, x, dot(x, x))"
+
+
+def test_counters_present_after_a_sampled_run():
+    program = parse_physl(PROGRAM)
+    x = np.ones((600, 600))
+    execute(program, args=(x,))  # the pool's workers exist before sampling starts
+    with CounterSampler(interval=0.01) as sampler:
+        result = execute(program, args=(x,), record_events=True)
+    np.testing.assert_allclose(result.value, x @ x)
+    counters = sampler.samples
+    for name in ("cpu/process", "memory/rss", "meminfo/MemFree", "meminfo/MemAvailable"):
+        assert name in counters, name
+    assert "meminfo/Cached" in counters
+    workers = [n for n in counters if n.startswith("cpu/thread/jetlag-worker-")]
+    assert workers, list(counters)
+    assert counters.unit("cpu/process") == "%" and counters.unit("memory/rss") == "bytes"
+    times, rss = counters.series("memory/rss")
+    assert len(times) >= 2 and (np.diff(times) > 0).all() and (rss > 0).all()
+    _, cpu = counters.series("cpu/process")
+    assert (cpu >= 0).all()
+    assert sampler.thread_ids[workers[0].removeprefix("cpu/thread/")] > 0
+    assert not sampler.running
+    assert not any(t.name == "jetlag-sampler" for t in threading.enumerate())
+
+
+def test_the_sampler_thread_is_a_daemon_and_stops():
+    sampler = CounterSampler(interval=0.05).start()
+    try:
+        thread = next(t for t in threading.enumerate() if t.name == "jetlag-sampler")
+        assert thread.daemon and sampler.running
+        assert sampler.start() is sampler  # idempotent
+    finally:
+        counters = sampler.stop()
+    assert "cpu/process" in counters  # the final sample gives a utilization
+    assert sampler.stop() is counters  # stopping twice is harmless
+
+
+def test_interval_must_be_positive():
+    with pytest.raises(ValueError, match="the sampling interval must be positive, got 0"):
+        CounterSampler(interval=0)
+
+
+def test_proc_readers():
+    assert rss_bytes() > 0
+    assert rss_bytes("/nonexistent") is None
+    info = meminfo_bytes(("MemFree", "Cached", "NoSuchField"))
+    assert set(info) == {"MemFree", "Cached"} and info["MemFree"] > 0
+    assert thread_cpu_ns(threading.get_native_id()) > 0
+    assert thread_cpu_ns(-5) is None
+
+
+def test_thread_cpu_falls_back_to_stat_ticks(tmp_path):
+    task = tmp_path / "task" / "42"
+    task.mkdir(parents=True)
+    fields = ["S"] + ["0"] * 10 + ["150", "50"] + ["0"] * 30
+    (task / "stat").write_text("42 (odd (name) x) " + " ".join(fields))
+    assert thread_cpu_ns(42, str(tmp_path)) == 200 * 1_000_000_000 // 100
+    (tmp_path / "status").write_text("Name:\tx\nVmRSS:\t  2048 kB\n")
+    assert rss_bytes(str(tmp_path)) == 2048 * 1024
+    sampler = CounterSampler(proc=str(tmp_path))
+    sampler.sample()
+    (task / "stat").write_text("42 (odd (name) x) " + " ".join(fields).replace("150", "250"))
+    sampler.sample()
+    assert "cpu/thread/thread-42" in sampler.counters
+    assert sampler.thread_ids["thread-42"] == 42
+
+
+def test_counters_series_and_snapshot():
+    counters = Counters()
+    counters.add(30, "b", 3.0, "u")
+    counters.add_many(10, {"a": (1.0, "x"), "b": (2.0, "u")})
+    assert counters.names == ["b", "a"] and len(counters) == 3
+    times, values = counters.series("b")
+    np.testing.assert_array_equal(times, [10, 30])
+    np.testing.assert_array_equal(values, [2.0, 3.0])
+    copy = counters.copy()
+    counters.add(40, "a", 4.0)
+    assert len(copy) == 3 and copy.span() == (10, 30)
+    with pytest.raises(KeyError):
+        counters.series("missing")
