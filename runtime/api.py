@@ -7,6 +7,7 @@ right there, naming file:line:col); each call runs the execution tree on the tas
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -15,10 +16,18 @@ from jetlag.runtime.frontend import CompiledSource, compile_function
 from jetlag.runtime.ir.export import ExecutionTree
 from jetlag.runtime.ir.nodes import Program
 from jetlag.runtime.ir.text import parse_physl, print_physl
+from jetlag.runtime.measure.sampler import CounterSampler
+from jetlag.runtime.measure.trace import Trace
 from jetlag.runtime.scheduler import RunResult, execute
+from jetlag.runtime.scheduler.policy import AdaptivePolicy
 from jetlag.runtime.scheduler.pool import TaskPool
 
 TRACE_MODES = ("off", "profile", "events")
+
+
+def default_trace_mode() -> str:
+    """The trace mode when none is given: JETLAG_TRACE, else "profile"."""
+    return os.environ.get("JETLAG_TRACE", "profile")
 
 
 def _check_options(threads: int | None, trace: str, executor: Any) -> None:
@@ -34,7 +43,8 @@ class PhySLFunction:
     """A Python function compiled to PhySL; call it like the original.
 
     Attributes: `physl` (PhySL text), `tree` (ExecutionTree: .dot(), .newick(),
-    .to_json()), `last_run` (value and task events of the latest call).
+    .to_json()), `trace` (the Trace of the latest call: profile and counters, plus every
+    task event with trace="events"), `last_run` (the scheduler's raw result).
     """
 
     def __init__(
@@ -44,8 +54,9 @@ class PhySLFunction:
         optimize: bool = True,
         threads: int | None = None,
         executor: Any = None,
-        trace: str = "profile",
+        trace: str | None = None,
     ) -> None:
+        trace = trace or default_trace_mode()
         _check_options(threads, trace, executor)
         functools.update_wrapper(self, function)
         self.__physl_python_function__ = function
@@ -54,6 +65,10 @@ class PhySLFunction:
         self.executor = executor
         self.trace_mode = trace
         self.last_run: RunResult | None = None
+        self.trace: Trace | None = None
+        # One policy per function, so what it learns about its primitives carries over
+        # from call to call.
+        self.policy = AdaptivePolicy.from_environment()
         try:
             self.compiled: CompiledSource = compile_function(function)
         except PhySLError as error:
@@ -76,6 +91,8 @@ class PhySLFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         pool = self.executor if isinstance(self.executor, TaskPool) else None
+        tracing = self.trace_mode != "off"
+        sampler = CounterSampler().start() if tracing else None
         try:
             result = execute(
                 self.program,
@@ -84,11 +101,25 @@ class PhySLFunction:
                 kwargs=kwargs,
                 threads=self.threads,
                 pool=pool,
-                record_events=self.trace_mode == "events",
+                policy=self.policy,
+                record_events=tracing,
             )
         except PhySLError as error:
             raise error.with_traceback(None) from None
+        finally:
+            if sampler is not None:
+                sampler.stop()
         self.last_run = result
+        if tracing:
+            self.trace = Trace.from_run(
+                result,
+                tree=self.tree,
+                counters=sampler,
+                function=self.compiled.entry,
+                metadata={"trace_mode": self.trace_mode, "inlining": self.policy.decisions()},
+            )
+            if self.trace_mode == "profile":
+                self.trace.keep_profile_only()
         return result.value
 
     def __repr__(self) -> str:
@@ -101,7 +132,7 @@ def physl(
     optimize: bool = True,
     threads: int | None = None,
     executor: Any = None,
-    trace: str = "profile",
+    trace: str | None = None,
 ) -> Any:
     """Compile a NumPy-style Python function to PhySL: `@physl` or `@physl(threads=2)`."""
 

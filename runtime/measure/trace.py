@@ -196,6 +196,16 @@ class Trace:
         options.setdefault("process_name", self.function or "jetlag")
         return write_chrome(self.events, path, self.counters, **options)
 
+    def keep_profile_only(self) -> None:
+        """Compute the profile, then drop the per-task events (trace mode "profile").
+
+        The wall time and event count are kept in the metadata so summaries stay true.
+        """
+        _ = self.profile
+        self.metadata["wall_ns"] = self.wall_ns
+        self.metadata["events_dropped"] = len(self.events)
+        self.events = EventTable.empty()
+
     # -- derived -----------------------------------------------------------------------
 
     @cached_property
@@ -218,6 +228,8 @@ class Trace:
     @property
     def wall_ns(self) -> int:
         """Last end minus first start of the events."""
+        if not len(self.events) and "wall_ns" in self.metadata:
+            return int(self.metadata["wall_ns"])
         first, last = self.events.span()
         return last - first
 
@@ -229,6 +241,8 @@ class Trace:
         if (counts > 1).any():
             problems.append(f"duplicate GUIDs: {guids[counts > 1][:5].tolist()}")
         roots = self.events.roots()
+        if (rows["guid"] == self.root_guid).any():
+            roots = roots - {0}  # the run's own event hangs off nothing
         if roots - {self.root_guid}:
             problems.append(
                 f"events hang off GUIDs without events {sorted(roots - {self.root_guid})[:5]}, "
@@ -252,10 +266,13 @@ class Trace:
             if (rows["kind"] == code).any()
         )
         title = f"JetLag trace of {self.function}" if self.function else "JetLag trace"
-        lines = [
-            f"{title}: {len(rows):,} events ({kinds or 'none'}) on "
-            f"{len(self.events.workers)} worker(s)",
-        ]
+        if "events_dropped" in self.metadata and not len(rows):
+            head = f"profile of {self.metadata['events_dropped']:,} task events"
+        else:
+            head = (
+                f"{len(rows):,} events ({kinds or 'none'}) on {len(self.events.workers)} worker(s)"
+            )
+        lines = [f"{title}: {head}"]
         start = self.metadata.get("start_time")
         when = f" from {start}" if start else ""
         lines.append(f"  wall {format_ns(self.wall_ns)}{when}; root GUID {self.root_guid}")

@@ -3,25 +3,24 @@
 Importing this package registers every primitive. Each module holds one family.
 """
 
-from jetlag.runtime.primitives.registry import REGISTRY, Primitive, PrimitiveRegistry
-
-# Families, in the order they appear in docs/primitives.md.
+# Families of primitives (docs/primitives.md groups them by category).
 from jetlag.runtime.primitives import (  # noqa: E402,F401  (imported to register)
-    creation,
-    elementwise,
-    operators,
-    reductions,
-    moments,
     casting,
-    products,
-    linalg,
-    shape,
-    joining,
+    creation,
     diagonals,
+    elementwise,
     indexing,
-    sorting,
-    random,
     io,
+    joining,
+    linalg,
+    moments,
+    operators,
+    products,
+    random,
+    reductions,
+    shape,
+    sorting,
 )
+from jetlag.runtime.primitives.registry import REGISTRY, Primitive, PrimitiveRegistry
 
 __all__ = ["REGISTRY", "Primitive", "PrimitiveRegistry"]

@@ -56,7 +56,7 @@ _UNARY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("rad2deg", "Radians to degrees, element-wise.", ()),
     ("floor", "Floor, element-wise.", ()),
     ("ceil", "Ceiling, element-wise.", ()),
-    ("trunc", "Truncate toward zero, element-wise.", ("numpy.fix",)),
+    ("trunc", "Truncate toward zero, element-wise.", ()),
     ("rint", "Round to the nearest integer (half to even), element-wise.", ()),
     ("logical_not", "Logical NOT, element-wise.", ()),
     ("isnan", "True where NaN, element-wise.", ()),

@@ -14,6 +14,7 @@ import operator
 from typing import Any
 
 import numpy as np
+
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.primitives.arguments import argument_errors
 from jetlag.runtime.primitives.registry import primitive

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from jetlag.runtime.primitives.arguments import argument_errors
 from jetlag.runtime.primitives.registry import primitive
 

@@ -76,6 +76,8 @@ def chunk_bounds(
     workers = worker_count()
     if n <= 0:
         return [(0, 0)]
+    if workers <= 1:
+        return [(0, n)]
     pieces = min(workers * chunks_per_worker, max(1, n // max(1, min_chunk)))
     if pieces <= 1:
         return [(0, n)]

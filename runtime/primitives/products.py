@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.primitives.arguments import argument_errors
 from jetlag.runtime.primitives.parallel import chunk_bounds, parallel_for

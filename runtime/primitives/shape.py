@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.primitives.arguments import argument_errors
 from jetlag.runtime.primitives.registry import primitive

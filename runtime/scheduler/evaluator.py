@@ -17,12 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
 from jetlag.runtime.errors import PhySLError, PhySLRuntimeError
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Program, Variable
-from jetlag.runtime.measure.events import EventLog, TaskEvent, new_guid, now_ns
+from jetlag.runtime.measure.events import EventLog, TaskEvent, new_guid, now_ns, task_scope
 from jetlag.runtime.primitives.registry import REGISTRY
 from jetlag.runtime.scheduler.futures import Future, resolved
-from jetlag.runtime.scheduler.policy import InlinePolicy
+from jetlag.runtime.scheduler.policy import AdaptivePolicy, InlinePolicy
 from jetlag.runtime.scheduler.pool import TaskPool
 from jetlag.runtime.scheduler.scope import FunctionValue, ReturnSignal, Scope
 from jetlag.runtime.scheduler.special_forms import SPECIAL_FORMS
@@ -52,7 +53,7 @@ class Run:
     ) -> None:
         self.program = program
         self.pool = pool
-        self.policy = policy or InlinePolicy()
+        self.policy = policy if policy is not None else AdaptivePolicy.from_environment()
         self.log = log
         self.cancelled = False
         self.fence: Future | None = None
@@ -75,7 +76,7 @@ class Run:
         primitive = REGISTRY.get(getattr(node, "name", ""))
         if primitive is None:
             return False
-        return self.policy.should_inline(primitive, args)
+        return self.policy.should_inline(node.instance_name, primitive, args)  # type: ignore[attr-defined]
 
     # -- evaluation --------------------------------------------------------------------
 
@@ -210,15 +211,18 @@ class Run:
     ) -> Any:
         """Evaluate on the driver now; failures raise here, at the node's place."""
         guid, start = new_guid(), now_ns()
+        name = getattr(node, "instance_name", "inline")
         try:
-            value = impl(*args, **kwargs)
+            with task_scope(guid, self.log):
+                value = impl(*args, **kwargs)
         except PhySLError:
             raise
         except Exception as error:
             raise describe_failure(error, node, self.program) from None
         finally:
-            name = getattr(node, "instance_name", "inline")
-            self.record(TaskEvent(guid, self.parent, name, "driver", start, now_ns(), "inline"))
+            end = now_ns()
+            self.record(TaskEvent(guid, self.parent, name, "driver", start, end, "inline"))
+            self.policy.observe(name, end - start)
         return value
 
     def spawn(

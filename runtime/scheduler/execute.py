@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jetlag.runtime.ir.nodes import Program
-from jetlag.runtime.measure.events import EventLog
+from jetlag.runtime.measure.events import EventLog, TaskEvent, now_ns
 from jetlag.runtime.primitives.parallel import default_workers, use_runner
 from jetlag.runtime.scheduler.evaluator import Run
 from jetlag.runtime.scheduler.futures import Future
@@ -67,6 +67,7 @@ def execute(
     log = EventLog() if record_events else None
     run = Run(program, pool, policy, log)
     globals_ = Scope()
+    start = now_ns()
     with use_runner(pool), _single_threaded_blas():
         try:
             value = run.evaluate(program, globals_)
@@ -85,4 +86,9 @@ def execute(
         except BaseException:
             run.cancel()
             raise
+        finally:
+            # The root of the GUID tree: the whole run, from first issue to last task.
+            run.record(
+                TaskEvent(run.guid, 0, entry or "program", "driver", start, now_ns(), "call")
+            )
     return RunResult(value, log, run.guid)

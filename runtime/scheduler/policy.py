@@ -1,33 +1,42 @@
 """When a primitive runs inline (where it is issued) instead of as a task on the pool.
 
 Spawning a task costs tens of microseconds; a primitive on a handful of elements costs
-less. The static rule here estimates work from the operands' sizes; the measurement layer
-can replace it with an adaptive policy that uses measured times per primitive instance.
+less. `InlinePolicy` decides from the operands' sizes alone. `AdaptivePolicy` is the
+Phylanx/APEX policy: it starts with the static rule and, after a few measured
+evaluations of a primitive instance, inlines it when its recent time is below a
+threshold and spawns it otherwise. Its decisions are kept so traces can show them.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from jetlag.runtime.primitives.registry import Primitive
 
-#: Work (element touches) below which a ready primitive runs inline.
+#: Work (element touches) below which a ready primitive runs inline (static rule).
 DEFAULT_INLINE_WORK = 32_768
+#: Mean time below which the adaptive policy inlines a primitive instance.
+DEFAULT_INLINE_NS = 50_000
+#: Evaluations measured before the adaptive policy trusts the mean.
+DEFAULT_WARMUP = 3
 
 
 def estimate_work(primitive: Primitive, args: Sequence[Any]) -> int:
     """Rough element touches of one evaluation: operand sizes, m*n*k for products."""
-    sizes = [a.size for a in args if isinstance(a, np.ndarray)]
-    if primitive.category in ("product", "linalg") and len(sizes) >= 1:
-        arrays = [a for a in args if isinstance(a, np.ndarray)]
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    if primitive.category in ("product", "linalg") and arrays:
         if len(arrays) >= 2 and arrays[0].ndim >= 1 and arrays[1].ndim >= 1:
             return int(arrays[0].size) * int(arrays[1].shape[-1])
-        if arrays and arrays[0].ndim == 2:
+        if arrays[0].ndim == 2:
             return int(arrays[0].shape[0]) ** 3
-    return int(sum(sizes))
+    return int(sum(a.size for a in arrays))
 
 
 @dataclass
@@ -36,6 +45,77 @@ class InlinePolicy:
 
     inline_work: int = DEFAULT_INLINE_WORK
 
-    def should_inline(self, primitive: Primitive, args: Sequence[Any]) -> bool:
+    def should_inline(self, instance: str, primitive: Primitive, args: Sequence[Any]) -> bool:
         """True when the evaluation is too small to be worth a task."""
         return estimate_work(primitive, args) <= self.inline_work
+
+    def observe(self, instance: str, duration_ns: int) -> None:
+        """A measured evaluation of `instance` (the static rule ignores it)."""
+
+    def decisions(self) -> dict[str, dict[str, Any]]:
+        """Per instance: the current decision and what it is based on (none here)."""
+        return {}
+
+
+#: How many recent evaluations of an instance the adaptive policy remembers.
+RECENT = 5
+
+
+@dataclass
+class AdaptivePolicy(InlinePolicy):
+    """Inline an instance once the median of its recent times is below `inline_ns`.
+
+    Until `warmup` evaluations of an instance are measured, the static rule decides.
+    The median of the last few evaluations (not the mean) decides afterwards, so a first
+    call that paid for compiling a kernel does not keep an instance spawned, and a
+    decision flips back when the operands grow.
+    """
+
+    inline_ns: int = DEFAULT_INLINE_NS
+    warmup: int = DEFAULT_WARMUP
+    _recent: dict[str, deque[int]] = field(default_factory=dict, repr=False)
+    _counts: dict[str, int] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def from_environment(cls) -> AdaptivePolicy:
+        """Thresholds from JETLAG_INLINE_NS / JETLAG_INLINE_WORK / JETLAG_INLINE_WARMUP."""
+        return cls(
+            inline_work=int(os.environ.get("JETLAG_INLINE_WORK", DEFAULT_INLINE_WORK)),
+            inline_ns=int(os.environ.get("JETLAG_INLINE_NS", DEFAULT_INLINE_NS)),
+            warmup=int(os.environ.get("JETLAG_INLINE_WARMUP", DEFAULT_WARMUP)),
+        )
+
+    def should_inline(self, instance: str, primitive: Primitive, args: Sequence[Any]) -> bool:
+        """The measured rule after warm-up, the static one before."""
+        if self._counts.get(instance, 0) < self.warmup:
+            return super().should_inline(instance, primitive, args)
+        return self._median(instance) < self.inline_ns
+
+    def observe(self, instance: str, duration_ns: int) -> None:
+        """Remember one measured evaluation of the instance."""
+        with self._lock:
+            recent = self._recent.get(instance)
+            if recent is None:
+                recent = self._recent[instance] = deque(maxlen=RECENT)
+            recent.append(duration_ns)
+            self._counts[instance] = self._counts.get(instance, 0) + 1
+
+    def _median(self, instance: str) -> int:
+        with self._lock:
+            times = sorted(self._recent[instance])
+        return times[len(times) // 2]
+
+    def decisions(self) -> dict[str, dict[str, Any]]:
+        """{instance: {"decision", "median_ns", "count"}} for instances past warm-up."""
+        with self._lock:
+            names = [name for name, count in self._counts.items() if count >= self.warmup]
+        decisions = {}
+        for name in names:
+            median = self._median(name)
+            decisions[name] = {
+                "decision": "inline" if median < self.inline_ns else "spawn",
+                "median_ns": median,
+                "count": self._counts[name],
+            }
+        return decisions

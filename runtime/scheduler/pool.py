@@ -30,9 +30,10 @@ Work = Callable[[], None]
 class _Chunk:
     """One piece of a split primitive; whoever claims it first runs it."""
 
-    __slots__ = ("body", "claim", "done", "error", "parent", "log", "name")
+    __slots__ = ("body", "claim", "done", "error", "parent", "log", "name", "pool")
 
-    def __init__(self, body: Work, parent: int, log, name: str) -> None:
+    def __init__(self, body: Work, parent: int, log, name: str, pool: TaskPool) -> None:
+        self.pool = pool
         self.body = body
         self.claim = threading.Lock()
         self.done = threading.Event()
@@ -40,6 +41,10 @@ class _Chunk:
         self.parent = parent
         self.log = log
         self.name = name
+
+    def worker(self) -> str:
+        """The track this chunk ran on: a worker's name, or "driver" for the caller."""
+        return threading.current_thread().name if self.pool.on_worker() else "driver"
 
     def __call__(self) -> None:
         if not self.claim.acquire(blocking=False):
@@ -58,7 +63,7 @@ class _Chunk:
                         guid,
                         self.parent,
                         self.name,
-                        threading.current_thread().name,
+                        self.worker(),
                         start,
                         now_ns(),
                         "chunk",
@@ -104,7 +109,7 @@ class TaskPool:
         parent = current_guid()
         log = current_log()
         name = getattr(self._local, "task_name", "chunk")
-        chunks = [_Chunk(body, parent, log, name + "#chunk") for body in bodies]
+        chunks = [_Chunk(body, parent, log, name + "#chunk", self) for body in bodies]
         for chunk in chunks[1:]:
             self._queue.put(chunk)
         for chunk in chunks:

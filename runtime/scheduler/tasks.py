@@ -136,10 +136,14 @@ class PrimitiveTask:
             self.run.pool.run_soon(lambda: self.future.set_error(error), inline=True)
             return
         self.args, self.kwargs = operands
-        inline = self.run.small_enough(self.node, self.args)
-        self.run.pool.run_soon(self._execute, inline=inline)
+        pool = self.run.pool
+        inline = pool.on_worker() and self.run.small_enough(self.node, self.args)
+        pool.run_soon(self._execute_inline if inline else self._execute, inline=inline)
 
-    def _execute(self) -> None:
+    def _execute_inline(self) -> None:
+        self._execute("inline")
+
+    def _execute(self, kind: str = "task") -> None:
         run = self.run
         if run.cancelled:
             self.future.set_error(RunCancelled(self.name))
@@ -151,10 +155,12 @@ class PrimitiveTask:
             with task_scope(guid, run.log):
                 value = self.impl(*self.args, **self.kwargs)
         except Exception as error:  # noqa: BLE001 - reported through the future
-            run.record(TaskEvent(guid, self.parent, self.name, _worker(), start, now_ns(), "task"))
+            run.record(TaskEvent(guid, self.parent, self.name, _worker(), start, now_ns(), kind))
             self.future.set_error(describe_failure(error, self.node, run.program))
             return
-        run.record(TaskEvent(guid, self.parent, self.name, _worker(), start, now_ns(), "task"))
+        end = now_ns()
+        run.record(TaskEvent(guid, self.parent, self.name, _worker(), start, end, kind))
+        run.policy.observe(self.name, end - start)
         self.args = self.kwargs = None  # type: ignore[assignment]  # free operands early
         self.future.set_result(value)
 

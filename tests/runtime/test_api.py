@@ -109,9 +109,19 @@ def test_cli_runs_a_physl_file(tmp_path):
     source.write_text("define(axpy, a, x, y, __add(__mul(a, x), y))\n")
     np.save(tmp_path / "x.npy", np.arange(3.0))
     done = subprocess.run(
-        [sys.executable, "-m", "jetlag.runtime.cli", "physl", str(source), "2.0",
-         str(tmp_path / "x.npy"), "1.0"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "jetlag.runtime.cli",
+            "physl",
+            str(source),
+            "2.0",
+            str(tmp_path / "x.npy"),
+            "1.0",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "[1. 3. 5.]\n"
@@ -119,20 +129,26 @@ def test_cli_runs_a_physl_file(tmp_path):
 
 def test_cli_reports_errors_with_place(tmp_path):
     source = tmp_path / "bad.physl"
-    source.write_text(textwrap.dedent("""\
+    source.write_text(
+        textwrap.dedent("""\
         define(f, x,
             dot(x, x)
-    """))
+    """)
+    )
     done = subprocess.run(
         [sys.executable, "-m", "jetlag.runtime.cli", "physl", str(source), "1"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 1
     assert done.stderr.startswith(f"jetlag: {source}:2:14: expected ')' or ','")
     assert f"'(' of 'define' opened at {source}:1:7 is never closed" in done.stderr
     bad_arg = subprocess.run(
         [sys.executable, "-m", "jetlag.runtime.cli", "physl", str(source), "os.system"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad_arg.returncode == 1
     assert "is neither a Python literal" in bad_arg.stderr

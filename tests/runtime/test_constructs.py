@@ -146,9 +146,9 @@ def assert_same(got, expected):
         assert got.dtype == expected.dtype and got.shape == expected.shape
         np.testing.assert_allclose(got, expected, rtol=1e-12)
         return
-    assert type(got) is type(expected) or (
-        np.isscalar(got) and np.isscalar(expected)
-    ), f"{type(got)} != {type(expected)}"
+    assert type(got) is type(expected) or (np.isscalar(got) and np.isscalar(expected)), (
+        f"{type(got)} != {type(expected)}"
+    )
     assert got == pytest.approx(expected, rel=1e-12)
 
 

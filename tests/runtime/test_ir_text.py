@@ -7,6 +7,7 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from jetlag.runtime.errors import PhySLSyntaxError, SourcePlace
 from jetlag.runtime.ir import Call, Literal, Location, Program, Variable
 from jetlag.runtime.ir.text import parse_physl, print_physl

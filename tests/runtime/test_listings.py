@@ -51,7 +51,9 @@ def test_lra_prints_exactly_what_numpy_prints(lra, capsys):
 def test_lra_with_one_thread_equals_default(lra):
     x, y = data.lra_data(500, 100, seed=5)
     single = physl(listings.lra, threads=1)
-    np.testing.assert_allclose(single(x, y, 1e-3, 10, False), lra(x, y, 1e-3, 10, False), rtol=1e-12)
+    np.testing.assert_allclose(
+        single(x, y, 1e-3, 10, False), lra(x, y, 1e-3, 10, False), rtol=1e-12
+    )
 
 
 def test_als_small_matches_numpy(als):

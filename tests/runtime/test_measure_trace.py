@@ -32,8 +32,10 @@ def test_real_run_forms_one_tree_rooted_at_the_call(run_trace):
     trace = run_trace
     assert trace.check_tree() == []
     events = list(trace.events)
-    call = next(e for e in events if e.kind == "call")
-    assert call.parent_guid == trace.root_guid and call.name == "f"
+    root = next(e for e in events if e.guid == trace.root_guid)
+    assert root.parent_guid == 0 and root.name == "run" and root.kind == "call"
+    call = next(e for e in events if e.kind == "call" and e.name == "f")
+    assert call.parent_guid == trace.root_guid
     dot = next(e for e in events if e.name == "dot$1$13")
     assert dot.parent_guid == call.guid and dot.kind in ("task", "inline")
     chunks = [e for e in events if e.name == "dot$1$13#chunk"]

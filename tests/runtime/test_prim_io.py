@@ -7,6 +7,7 @@ import io
 
 import numpy as np
 import pytest
+
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.primitives import REGISTRY
 

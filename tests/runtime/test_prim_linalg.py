@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.primitives import REGISTRY
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.primitives import REGISTRY, parallel
 

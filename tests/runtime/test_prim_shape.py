@@ -3,10 +3,11 @@ methods and properties, and exact error messages."""
 
 from __future__ import annotations
 
-import jetlag.runtime.primitives.diagonals  # noqa: F401  (registers until __init__ lists it)
-import jetlag.runtime.primitives.joining  # noqa: F401
 import numpy as np
 import pytest
+
+import jetlag.runtime.primitives.diagonals  # noqa: F401  (registers until __init__ lists it)
+import jetlag.runtime.primitives.joining  # noqa: F401
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.primitives import REGISTRY
 

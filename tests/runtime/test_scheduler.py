@@ -125,8 +125,10 @@ def test_independent_subtrees_overlap_in_time():
 def test_task_parents_form_one_tree_rooted_at_the_run():
     x = np.random.default_rng(2).random((500, 500))
     result = run("define(f, x, dot(x, x))", x, record_events=True)
-    guids = {e.guid for e in result.log} | {result.root_guid}
-    assert all(e.parent_guid in guids for e in result.log)
+    guids = {e.guid for e in result.log}
+    (root,) = [e for e in result.log if e.parent_guid == 0]
+    assert root.guid == result.root_guid and root.kind == "call"
+    assert all(e.parent_guid in guids for e in result.log if e.guid != root.guid)
 
 
 def test_runtime_error_names_primitive_and_place():
