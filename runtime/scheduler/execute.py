@@ -89,6 +89,6 @@ def execute(
         finally:
             # The root of the GUID tree: the whole run, from first issue to last task.
             run.record(
-                TaskEvent(run.guid, 0, entry or "program", "driver", start, now_ns(), "call")
+                TaskEvent(run.guid, 0, "run", "driver", start, now_ns(), "call")
             )
     return RunResult(value, log, run.guid)
