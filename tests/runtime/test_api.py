@@ -152,3 +152,30 @@ def test_cli_reports_errors_with_place(tmp_path):
     )
     assert bad_arg.returncode == 1
     assert "is neither a Python literal" in bad_arg.stderr
+
+
+def test_singular_matrix_and_bad_index_name_primitive_and_line():
+    @physl
+    def solve_and_pick(a, b, i):
+        w = np.linalg.inv(a) @ b
+        return w[i]
+
+    line = solve_and_pick.__wrapped__.__code__.co_firstlineno + 2
+    with pytest.raises(PhySLRuntimeError) as caught:
+        solve_and_pick(np.zeros((2, 2)), np.ones(2), 0)
+    assert str(caught.value).startswith(f"{__file__}:{line}:13: inverse failed: matrix is singular")
+    with pytest.raises(PhySLRuntimeError) as caught:
+        solve_and_pick(np.eye(2), np.ones(2), 5)
+    assert str(caught.value).startswith(f"{__file__}:{line + 1}:16: slice failed: index 5 is out")
+
+
+def test_blas_is_held_to_one_thread_during_a_run():
+    from threadpoolctl import threadpool_info
+
+    from jetlag.runtime.scheduler.execute import _single_threaded_blas
+
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    if not blas:
+        pytest.skip("NumPy is not linked to a BLAS threadpoolctl can see")
+    with _single_threaded_blas():
+        assert all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
