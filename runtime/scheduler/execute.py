@@ -88,7 +88,5 @@ def execute(
             raise
         finally:
             # The root of the GUID tree: the whole run, from first issue to last task.
-            run.record(
-                TaskEvent(run.guid, 0, "run", "driver", start, now_ns(), "call")
-            )
+            run.record(TaskEvent(run.guid, 0, "run", "driver", start, now_ns(), "call"))
     return RunResult(value, log, run.guid)
