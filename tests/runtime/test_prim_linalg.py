@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from primitive_calls import call, error
 
-from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.primitives import REGISTRY
-
-
-def call(name, *args, **kwargs):
-    return REGISTRY[name].impl(*args, **kwargs)
-
-
-def error(name, *args, **kwargs):
-    with pytest.raises(PrimitiveArgumentError) as info:
-        call(name, *args, **kwargs)
-    return str(info.value)
 
 
 def same(result, expected):

@@ -4,22 +4,9 @@ methods and properties, and exact error messages."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from primitive_calls import call, error
 
-import jetlag.runtime.primitives.diagonals  # noqa: F401  (registers until __init__ lists it)
-import jetlag.runtime.primitives.joining  # noqa: F401
-from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.primitives import REGISTRY
-
-
-def call(name, *args, **kwargs):
-    return REGISTRY[name].impl(*args, **kwargs)
-
-
-def error(name, *args, **kwargs):
-    with pytest.raises(PrimitiveArgumentError) as info:
-        call(name, *args, **kwargs)
-    return str(info.value)
 
 
 def same(result, expected):
