@@ -18,6 +18,7 @@ from jetlag.runtime.primitives import (  # noqa: E402,F401  (imported to registe
     products,
     random,
     reductions,
+    rewritten,
     shape,
     sorting,
 )

@@ -33,3 +33,15 @@ def test_every_numpy_reference_exists():
         for part in primitive.numpy.split(".")[1:]:
             target = getattr(target, part)
         assert callable(target), primitive.name
+
+
+def test_committed_rewrite_table_is_current():
+    import subprocess
+    import sys
+
+    table = subprocess.run(
+        [sys.executable, "-m", "jetlag.runtime.passes"], capture_output=True, text=True, check=True
+    ).stdout
+    assert (DOCS.parent / "rewrites.md").read_text() == table, (
+        "docs/rewrites.md is stale: run `python -m jetlag.runtime.passes > docs/rewrites.md`"
+    )
