@@ -18,6 +18,7 @@ from jetlag.runtime.ir.nodes import Program
 from jetlag.runtime.ir.text import parse_physl, print_physl
 from jetlag.runtime.measure.sampler import CounterSampler
 from jetlag.runtime.measure.trace import Trace
+from jetlag.runtime.passes import Optimization, explain
 from jetlag.runtime.scheduler import RunResult, execute
 from jetlag.runtime.scheduler.policy import AdaptivePolicy
 from jetlag.runtime.scheduler.pool import TaskPool
@@ -42,7 +43,8 @@ def _check_options(threads: int | None, trace: str, executor: Any) -> None:
 class PhySLFunction:
     """A Python function compiled to PhySL; call it like the original.
 
-    Attributes: `physl` (PhySL text), `tree` (ExecutionTree: .dot(), .newick(),
+    Attributes: `physl` (PhySL text), `physl_optimized` (what runs, with the rewrites
+    named), `tree` (ExecutionTree of what runs: .dot(), .newick(),
     .to_json()), `trace` (the Trace of the latest call: profile and counters, plus every
     task event with trace="events"), `last_run` (the scheduler's raw result).
     """
@@ -73,20 +75,32 @@ class PhySLFunction:
             self.compiled: CompiledSource = compile_function(function)
         except PhySLError as error:
             raise error.with_traceback(None) from None
+        self.optimization: Optimization | None = (
+            explain(self.compiled.program) if optimize else None
+        )
 
     @property
     def program(self) -> Program:
-        """The execution tree's root (the program defining this function)."""
+        """The program that runs: the optimized tree, or the compiled one with optimize=False."""
+        if self.optimization is not None:
+            return self.optimization.program
         return self.compiled.program
 
     @property
     def physl(self) -> str:
-        """The PhySL text of this function (and the functions it calls)."""
-        return print_physl(self.program)
+        """The PhySL text compiled from this function (and the functions it calls)."""
+        return print_physl(self.compiled.program)
+
+    @property
+    def physl_optimized(self) -> str:
+        """The PhySL that runs, with a `# rewrite: ...` comment above each rewritten statement."""
+        if self.optimization is None:
+            return self.physl
+        return self.optimization.text()
 
     @property
     def tree(self) -> ExecutionTree:
-        """The execution tree, exportable as DOT, Newick and JSON."""
+        """The execution tree that runs, exportable as DOT, Newick and JSON."""
         return ExecutionTree(self.program)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -143,11 +157,18 @@ def physl(
 
 
 def run_physl(
-    text: str, *args: Any, file: str = "<physl>", threads: int | None = None, **kwargs: Any
+    text: str,
+    *args: Any,
+    file: str = "<physl>",
+    threads: int | None = None,
+    optimize: bool = True,
+    **kwargs: Any,
 ) -> Any:
     """Run hand-written PhySL; when its value is a function, call it with the arguments."""
     try:
         program = parse_physl(text, file=file)
+        if optimize:
+            program = explain(program).program
         return execute(program, args=args, kwargs=kwargs, threads=threads).value
     except PhySLError as error:
         raise error.with_traceback(None) from None

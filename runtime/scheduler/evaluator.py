@@ -5,7 +5,9 @@ calling thread; every primitive becomes a dataflow task whose operands are value
 futures, so independent statements run concurrently and the driver only waits when a
 decision needs a value (a loop condition, print, the result). In-place writes
 (`store(slice(x, ...), v)`) are fences: they wait for every task issued before them, and
-array tasks issued after them wait for them, which keeps NumPy's view semantics exact.
+tasks issued after them that may read the written memory (an unfinished operand, or an
+array that may share memory with the target) wait for them, which keeps NumPy's view
+semantics exact while unrelated work goes on.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Run:
         self.log = log
         self.cancelled = False
         self.fence: Future | None = None
+        self.fence_target: np.ndarray | None = None  # the array being written, when known
         self.guid = new_guid()
         self.parent = self.guid
         self._inflight: set[Future] = set()
@@ -197,7 +200,7 @@ class Run:
         dependencies = [a for a in operands if isinstance(a, Future)]
         dependencies.extend(extra_dependencies)
         fence = self.fence
-        if fence is not None and not fence.done() and _may_touch_arrays(operands):
+        if fence is not None and not fence.done() and self._may_read_fenced(operands):
             dependencies.append(fence)
         if all(d.done() for d in dependencies):
             ready_args = [_done_value(a) for a in args]
@@ -205,6 +208,9 @@ class Run:
             if self.small_enough(node, ready_args):
                 return self.run_inline(node, impl, ready_args, ready_kwargs)
         return self.spawn(node, impl, args, kwargs, dependencies)
+
+    def _may_read_fenced(self, operands: list[Any]) -> bool:
+        return any(_may_alias(value, self.fence_target) for value in operands)
 
     def run_inline(
         self, node: Node, impl: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]
@@ -298,9 +304,17 @@ def _done_value(value: Any) -> Any:
     return value.value_if_done() if isinstance(value, Future) else value
 
 
-def _may_touch_arrays(operands: list[Any]) -> bool:
-    """Scalars cannot alias an array being written in place; everything else may."""
-    return any(isinstance(v, Future | np.ndarray | tuple) for v in operands)
+def _may_alias(value: Any, target: np.ndarray | None) -> bool:
+    """Whether `value` may share memory with the array being written (None: unknown)."""
+    if isinstance(value, Future):
+        if not value.done():
+            return True
+        return value.error is None and _may_alias(value.value_if_done(), target)
+    if isinstance(value, np.ndarray):
+        return target is None or np.may_share_memory(value, target)
+    if isinstance(value, tuple):
+        return any(_may_alias(item, target) for item in value)
+    return False  # scalars, strings, slices, functions
 
 
 __all__ = ["Run"]

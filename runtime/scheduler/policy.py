@@ -28,9 +28,26 @@ DEFAULT_INLINE_NS = 50_000
 DEFAULT_WARMUP = 3
 
 
+#: Primitives that only look at metadata or return views: constant work.
+CONSTANT_WORK = frozenset(
+    "shape len ndim size transpose reshape ravel squeeze expand_dims swapaxes moveaxis "
+    "atleast_1d atleast_2d broadcast_to diagonal list span range".split()
+)
+
+
 def estimate_work(primitive: Primitive, args: Sequence[Any]) -> int:
-    """Rough element touches of one evaluation: operand sizes, m*n*k for products."""
+    """Rough element touches of one evaluation: operand sizes, m*n*k for products.
+
+    A primitive may give its own estimate as `extra["work"](*args)`.
+    """
+    if primitive.name in CONSTANT_WORK:
+        return 0
+    own = primitive.extra.get("work")
+    if own is not None:
+        return int(own(*args))
     arrays = [a for a in args if isinstance(a, np.ndarray)]
+    if primitive.name == "slice":  # a view, unless indexed by arrays
+        return int(sum(a.size for a in arrays[1:]))
     if primitive.category in ("product", "linalg") and arrays:
         if len(arrays) >= 2 and arrays[0].ndim >= 1 and arrays[1].ndim >= 1:
             return int(arrays[0].size) * int(arrays[1].shape[-1])

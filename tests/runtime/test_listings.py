@@ -27,6 +27,12 @@ def lra():
 
 @pytest.fixture(scope="module")
 def als():
+    """The listing as written (no rewrites): it must equal NumPy to 1e-10 on any data."""
+    return physl(listings.ALS, optimize=False)
+
+
+@pytest.fixture(scope="module")
+def als_optimized():
     return physl(listings.ALS)
 
 
@@ -82,3 +88,26 @@ def test_als_writes_factors_in_place_like_numpy(als):
     als(ratings, 0.1, 5, 1, 40.0, x_jetlag, y_jetlag)
     np.testing.assert_allclose(x_jetlag, x_numpy, rtol=1e-10)
     np.testing.assert_allclose(y_jetlag, y_numpy, rtol=1e-10)
+
+
+@pytest.mark.parametrize("users,items,iterations", [(60, 80, 2), (943, 1000, 1)])
+def test_optimized_als_matches_numpy_on_well_conditioned_data(
+    als_optimized, users, items, iterations
+):
+    # The rewrites replace inverse(A) @ b by an LU solve, which differs from NumPy by about
+    # cond(A) * eps; with reg = 1.0 the systems are well conditioned and 1e-10 holds.
+    ratings = data.synthetic_ratings(users, items, density=0.08, seed=7)
+    x0, y0 = data.als_start(users, items, 40 if users > 100 else 8)
+    factors = x0.shape[1]
+    expected = listings.ALS(ratings, 1.0, factors, iterations, 40.0, x0.copy(), y0.copy())
+    got = als_optimized(ratings, 1.0, factors, iterations, 40.0, x0.copy(), y0.copy())
+    assert relative_error(got, expected) <= 1e-10
+    assert "# rewrite: " in als_optimized.physl_optimized
+    assert "weighted_gram" in als_optimized.physl_optimized
+
+
+def test_optimized_lra_is_unchanged_and_matches_numpy(lra):
+    assert "# rewrite" not in lra.physl_optimized
+    x, y = data.lra_data(400, 300, seed=9)
+    expected = listings.lra(x, y, 1e-3, 10, False)
+    assert relative_error(lra(x, y, 1e-3, 10, False), expected) <= 1e-10
