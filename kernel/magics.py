@@ -1,0 +1,130 @@
+"""The PhySL kernel's magics: %physl, %%physl, %trace, %threads and %bench.
+
+- `%physl` shows how the last cell ran (which statements compiled, which ran as Python
+  and why) and its PhySL; `%physl name` shows the PhySL of a compiled function.
+- `%%physl [names...]` runs the cell as hand-written PhySL (`run_physl`); when its value
+  is a function, it is called with the named notebook variables. Its value is displayed.
+- `%trace [off|profile|events]` sets what compiled code records (and, when given
+  explicitly, prints a one-line summary after each compiled cell).
+- `%threads [N|default]` sets the worker threads of compiled code.
+- `%bench [-r N] statement` times the statement compiled and as plain NumPy (bench.py).
+This module parses magic arguments and prints; the work is done elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+
+from jetlag.kernel.bench import bench
+from jetlag.kernel.state import KernelState
+from jetlag.runtime.api import TRACE_MODES, PhySLFunction, run_physl
+
+
+def format_report(state: KernelState) -> str:
+    """The text `%physl` prints for the last cell."""
+    report = state.last_report
+    if report is None:
+        return "No cell has run yet."
+    rows = report.records
+    width = max((len(row.lines) for row in rows), default=4)
+    how_width = max((len(row.how) for row in rows), default=6)
+    compiled = sum(1 for row in rows if row.how.startswith("compiled"))
+    out = [f"{report.label}: {compiled} of {len(rows)} statement group(s) ran compiled"]
+    for row in rows:
+        detail = f"  ({row.detail})" if row.detail else ""
+        what = row.what if len(row.what) <= 48 else row.what[:45] + "..."
+        out.append(f"  {row.lines:<{width}}  {row.how:<{how_width}}  {what}{detail}")
+    for row in rows:
+        if row.physl:
+            out.append(f"\n--- PhySL of {row.what} ({report.label}, {row.lines}) ---")
+            out.append(row.physl.rstrip())
+    return "\n".join(out)
+
+
+@magics_class
+class PhySLMagics(Magics):
+    """Magics bound to one kernel's state."""
+
+    def __init__(self, shell: Any, state: KernelState) -> None:
+        super().__init__(shell)
+        self.state = state
+
+    @line_cell_magic
+    def physl(self, line: str, cell: str | None = None) -> Any:
+        """%physl [name]: how the last cell ran, or a function's PhySL.
+        %%physl [names...]: run the cell as PhySL (called with the named variables)."""
+        if cell is not None:
+            return self._run_physl(line, cell)
+        name = line.strip()
+        if not name:
+            print(format_report(self.state))
+            return None
+        value = self.shell.user_ns.get(name)
+        if isinstance(value, PhySLFunction):
+            reason = getattr(value, "python_reason", "")
+            if reason:
+                print(f"'{name}' currently runs as Python: {reason}")
+            print(value.physl.rstrip())
+            runs = getattr(value, "physl_optimized", None)
+            if runs is not None and runs.strip() != value.physl.strip():
+                print(f"\n--- what runs, after the runtime's rewrites ---\n{runs.rstrip()}")
+            return None
+        if callable(value):
+            raise UsageError(
+                self.state.python_reasons.get(
+                    name, f"'{name}' was not defined in a notebook cell, so it is not compiled"
+                )
+            )
+        raise UsageError(f"'{name}' is not a function defined in this notebook")
+
+    def _run_physl(self, line: str, cell: str) -> Any:
+        args = []
+        for name in line.split():
+            if name not in self.shell.user_ns:
+                raise UsageError(f"%%physl: no variable named '{name}'")
+            args.append(self.shell.user_ns[name])
+        label = f"In[{self.shell.execution_count}]"
+        # A leading newline keeps PhySL line numbers equal to the cell's (line 1: %%physl).
+        return run_physl("\n" + cell, *args, file=label, threads=self.state.threads)
+
+    @line_magic
+    def trace(self, line: str) -> None:
+        """%trace [off|profile|events]: what compiled code records; no argument shows it."""
+        mode = line.strip()
+        if not mode:
+            print(f"trace mode: {self.state.trace_mode}")
+            return
+        if mode not in TRACE_MODES:
+            raise UsageError(f"%trace takes one of {', '.join(TRACE_MODES)}; got {mode!r}")
+        self.state.trace_mode = mode
+        self.state.inline_summary = mode != "off"
+        print(f"trace mode: {mode}")
+
+    @line_magic
+    def threads(self, line: str) -> None:
+        """%threads [N|default]: worker threads for compiled code; no argument shows it."""
+        value = line.strip()
+        if value in ("default", "auto"):
+            self.state.threads = None
+        elif value:
+            if not value.isdigit() or int(value) < 1:
+                raise UsageError(f"%threads takes a positive integer or 'default'; got {value!r}")
+            self.state.threads = int(value)
+        shown = self.state.threads or "default (the cores this process may use)"
+        print(f"threads: {shown}")
+
+    @line_magic
+    def bench(self, line: str) -> None:
+        """%bench [-r N] statement: time it compiled and as plain NumPy (medians, min-max)."""
+        repeat, statement = 5, line.strip()
+        if statement.startswith("-r"):
+            parts = statement.split(None, 2)
+            if len(parts) < 3 or not parts[1].isdigit() or int(parts[1]) < 1:
+                raise UsageError("usage: %bench [-r N] statement")
+            repeat, statement = int(parts[1]), parts[2]
+        if not statement:
+            raise UsageError("usage: %bench [-r N] statement")
+        print(bench(self.shell, self.state, statement, repeat))
