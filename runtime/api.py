@@ -20,7 +20,7 @@ from jetlag.runtime.measure.sampler import CounterSampler
 from jetlag.runtime.measure.trace import Trace
 from jetlag.runtime.passes import Optimization, explain
 from jetlag.runtime.scheduler import RunResult, execute
-from jetlag.runtime.scheduler.policy import AdaptivePolicy
+from jetlag.runtime.scheduler.policy import AdaptivePolicy, InlinePolicy
 from jetlag.runtime.scheduler.pool import TaskPool
 
 TRACE_MODES = ("off", "profile", "events")
@@ -38,6 +38,53 @@ def _check_options(threads: int | None, trace: str, executor: Any) -> None:
         raise ValueError(f"trace must be one of {', '.join(TRACE_MODES)}; got {trace!r}")
     if executor not in (None, "threads") and not isinstance(executor, TaskPool):
         raise ValueError(f"executor must be 'threads' or a TaskPool, got {executor!r}")
+
+
+def run_traced(
+    program: Program,
+    entry: str | None = None,
+    args: tuple[Any, ...] = (),
+    kwargs: dict[str, Any] | None = None,
+    *,
+    threads: int | None = None,
+    pool: TaskPool | None = None,
+    policy: InlinePolicy | None = None,
+    trace: str = "profile",
+    metadata: dict[str, Any] | None = None,
+) -> tuple[RunResult, Trace | None]:
+    """Run `program` (calling `entry` with the arguments) and measure it as `trace` says.
+
+    Returns the scheduler's result and the Trace ("profile": profile and counters,
+    "events": every task too, "off": None). The kernel runs cells through this as well.
+    """
+    tracing = trace != "off"
+    sampler = CounterSampler().start() if tracing else None
+    try:
+        result = execute(
+            program,
+            entry=entry,
+            args=args,
+            kwargs=kwargs,
+            threads=threads,
+            pool=pool,
+            policy=policy,
+            record_events=tracing,
+        )
+    finally:
+        if sampler is not None:
+            sampler.stop()
+    if not tracing:
+        return result, None
+    info: dict[str, Any] = {"trace_mode": trace}
+    if policy is not None:
+        info["inlining"] = policy.decisions()
+    info.update(metadata or {})
+    measured = Trace.from_run(
+        result, tree=ExecutionTree(program), counters=sampler, function=entry, metadata=info
+    )
+    if trace == "profile":
+        measured.keep_profile_only()
+    return result, measured
 
 
 class PhySLFunction:
@@ -105,35 +152,20 @@ class PhySLFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         pool = self.executor if isinstance(self.executor, TaskPool) else None
-        tracing = self.trace_mode != "off"
-        sampler = CounterSampler().start() if tracing else None
         try:
-            result = execute(
+            result, self.trace = run_traced(
                 self.program,
-                entry=self.compiled.entry,
-                args=args,
-                kwargs=kwargs,
+                self.compiled.entry,
+                args,
+                kwargs,
                 threads=self.threads,
                 pool=pool,
                 policy=self.policy,
-                record_events=tracing,
+                trace=self.trace_mode,
             )
         except PhySLError as error:
             raise error.with_traceback(None) from None
-        finally:
-            if sampler is not None:
-                sampler.stop()
         self.last_run = result
-        if tracing:
-            self.trace = Trace.from_run(
-                result,
-                tree=self.tree,
-                counters=sampler,
-                function=self.compiled.entry,
-                metadata={"trace_mode": self.trace_mode, "inlining": self.policy.decisions()},
-            )
-            if self.trace_mode == "profile":
-                self.trace.keep_profile_only()
         return result.value
 
     def __repr__(self) -> str:

@@ -216,7 +216,7 @@ class Run:
         self, node: Node, impl: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]
     ) -> Any:
         """Evaluate on the driver now; failures raise here, at the node's place."""
-        guid, start = new_guid(), now_ns()
+        guid, start, cpu = new_guid(), now_ns(), time.thread_time_ns()
         name = getattr(node, "instance_name", "inline")
         try:
             with task_scope(guid, self.log):
@@ -228,7 +228,7 @@ class Run:
         finally:
             end = now_ns()
             self.record(TaskEvent(guid, self.parent, name, "driver", start, end, "inline"))
-            self.policy.observe(name, end - start)
+            self.policy.observe(name, time.thread_time_ns() - cpu)
         return value
 
     def spawn(

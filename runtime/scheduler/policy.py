@@ -22,8 +22,10 @@ from jetlag.runtime.primitives.registry import Primitive
 
 #: Work (element touches) below which a ready primitive runs inline (static rule).
 DEFAULT_INLINE_WORK = 32_768
-#: Mean time below which the adaptive policy inlines a primitive instance.
-DEFAULT_INLINE_NS = 50_000
+#: CPU time below which the adaptive policy inlines a primitive instance. Small Python-
+#: heavy tasks on workers contend with the driver for the GIL (each handoff can cost a
+#: switch interval), so anything under about half a millisecond is cheaper inline.
+DEFAULT_INLINE_NS = 500_000
 #: Evaluations measured before the adaptive policy trusts the mean.
 DEFAULT_WARMUP = 3
 
@@ -80,7 +82,7 @@ RECENT = 5
 
 @dataclass
 class AdaptivePolicy(InlinePolicy):
-    """Inline an instance once the median of its recent times is below `inline_ns`.
+    """Inline an instance once the median of its recent CPU times is below `inline_ns`.
 
     Until `warmup` evaluations of an instance are measured, the static rule decides.
     The median of the last few evaluations (not the mean) decides afterwards, so a first
