@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jetlag.runtime.errors import PhySLSyntaxError
@@ -304,41 +305,64 @@ def _flat(node: Node) -> str:
     return f"{node.instance_name}({', '.join(parts)})"
 
 
-def _layout(root: Node, lengths: dict[int, int], out: list[str]) -> None:
-    # Work items: (node, indent, prefix, suffix) to lay out, or a finished line (str).
-    work: list[tuple[Node, int, str, str] | str] = [(root, 0, "", "")]
+#: Comment lines to print above a statement: called with the statements a printed line
+#: holds (a statement, or the block elements inside a one-line call), returns the texts.
+Notes = Callable[[list[Node]], list[str]]
+
+
+def _statements_within(node: Node) -> list[Node]:
+    """Block elements printed inside a one-line `node`, at any depth."""
+    return [
+        statement
+        for inner in node.walk()
+        if isinstance(inner, Call) and inner.name == "block"
+        for statement in inner.args
+    ]
+
+
+def _layout(root: Node, lengths: dict[int, int], out: list[str], notes: Notes | None) -> None:
+    # Work items: (node, indent, prefix, suffix, is_statement) or a finished line (str).
+    work: list[tuple[Node, int, str, str, bool] | str] = [(root, 0, "", "", True)]
     while work:
         item = work.pop()
         if isinstance(item, str):
             out.append(item)
             continue
-        node, indent, prefix, suffix = item
+        node, indent, prefix, suffix, is_statement = item
         pad = " " * indent
+        own = [node] if is_statement else []
         width = indent + len(prefix) + lengths[id(node)] + len(suffix)
-        if not isinstance(node, Call) or not node.children() or width <= LINE_WIDTH:
+        one_line = not isinstance(node, Call) or not node.children() or width <= LINE_WIDTH
+        if notes is not None:
+            held = own + _statements_within(node) if one_line else own
+            out.extend(f"{pad}# {text}" for text in notes(held))
+        if one_line:
             out.append(f"{pad}{prefix}{_flat(node)}{suffix}")
             continue
         out.append(f"{pad}{prefix}{node.instance_name}(")
         items: list[tuple[str, Node]] = [("", arg) for arg in node.args]
         items += [(f"{key}=", value) for key, value in node.kwargs]
         work.append(f"{pad}){suffix}")
+        in_block = isinstance(node, Call) and node.name == "block"
         for index in range(len(items) - 1, -1, -1):
             key, child = items[index]
-            work.append((child, indent + INDENT, key, "," if index < len(items) - 1 else ""))
+            comma = "," if index < len(items) - 1 else ""
+            work.append((child, indent + INDENT, key, comma, in_block and not key))
 
 
-def print_physl(node: Node) -> str:
+def print_physl(node: Node, notes: Notes | None = None) -> str:
     """Canonical PhySL text of a tree.
 
     A Program prints each top-level expression followed by a newline; any other node
     prints without one. A call stays on one line when it fits in LINE_WIDTH columns
     (indentation and a trailing ',' included), otherwise each argument goes on its own
-    line, indented INDENT more. Only tagged locations are printed.
+    line, indented INDENT more. Only tagged locations are printed. `notes`, when given,
+    supplies `# ...` comment lines to print above statements (the parser ignores them).
     """
     roots = node.body if isinstance(node, Program) else (node,)
     lengths = _flat_lengths(roots)
     lines: list[str] = []
     for root in roots:
-        _layout(root, lengths, lines)
+        _layout(root, lengths, lines, notes)
     text = "\n".join(lines)
     return text + "\n" if isinstance(node, Program) and lines else text
