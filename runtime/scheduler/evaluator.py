@@ -128,9 +128,9 @@ class Run:
     def call(self, node: Call, scope: Scope) -> Any:
         """A call of a PhySL function or a registered primitive."""
         bound = scope.find(node.name)
+        # Function values are made by define/lambda on this thread, never by tasks, so a
+        # Future here is a variable that shares a primitive's name: no need to wait for it.
         target = bound.names[node.name] if bound is not None else None
-        if isinstance(target, Future):
-            target = target.result()
         if isinstance(target, FunctionValue):
             args = [self.evaluate(a, scope) for a in node.args]
             kwargs = {k: self.evaluate(v, scope) for k, v in node.kwargs}
