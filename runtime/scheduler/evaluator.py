@@ -78,7 +78,9 @@ class Run:
         """Whether a ready evaluation of `node` should run inline."""
         primitive = REGISTRY.get(getattr(node, "name", ""))
         if primitive is None:
-            return False
+            # An in-place write (store): a copy into existing memory, never worth a task
+            # once what it waits for is done.
+            return getattr(node, "name", "") == "store"
         return self.policy.should_inline(node.instance_name, primitive, args)  # type: ignore[attr-defined]
 
     # -- evaluation --------------------------------------------------------------------
