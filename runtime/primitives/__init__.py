@@ -9,6 +9,7 @@ from jetlag.runtime.primitives import (  # noqa: E402,F401  (imported to registe
     creation,
     diagonals,
     elementwise,
+    fused,
     indexing,
     io,
     joining,

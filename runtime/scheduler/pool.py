@@ -26,6 +26,8 @@ from jetlag.runtime.primitives.parallel import use_runner
 
 Work = Callable[[], None]
 
+_WAIT_SLICE_S = 0.05
+
 
 class _Chunk:
     """One piece of a split primitive; whoever claims it first runs it."""
@@ -49,27 +51,23 @@ class _Chunk:
     def __call__(self) -> None:
         if not self.claim.acquire(blocking=False):
             return  # somebody else runs (or ran) it
-        guid = new_guid()
+        # Whatever happens from here on (even a KeyboardInterrupt on the caller's thread),
+        # `done` is set, so nobody waits for this chunk forever.
         start = now_ns()
+        guid = 0
         try:
+            guid = new_guid()
             with task_scope(guid, self.log):
                 self.body()
         except BaseException as error:  # noqa: BLE001 - re-raised by run_chunks
             self.error = error
         finally:
-            if self.log is not None:
-                self.log.add(
-                    TaskEvent(
-                        guid,
-                        self.parent,
-                        self.name,
-                        self.worker(),
-                        start,
-                        now_ns(),
-                        "chunk",
-                    )
-                )
             self.done.set()
+            if self.log is not None and guid:
+                event = TaskEvent(
+                    guid, self.parent, self.name, self.worker(), start, now_ns(), "chunk"
+                )
+                self.log.add(event)
 
 
 class TaskPool:
@@ -115,7 +113,9 @@ class TaskPool:
         for chunk in chunks:
             chunk()
         for chunk in chunks:
-            chunk.done.wait()
+            # Timed slices: a simulated or real Ctrl-C reaches the caller while it waits.
+            while not chunk.done.wait(_WAIT_SLICE_S):
+                pass
         for chunk in chunks:
             if chunk.error is not None:
                 raise chunk.error

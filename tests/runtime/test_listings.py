@@ -106,8 +106,8 @@ def test_optimized_als_matches_numpy_on_well_conditioned_data(
     assert "weighted_gram" in als_optimized.physl_optimized
 
 
-def test_optimized_lra_is_unchanged_and_matches_numpy(lra):
-    assert "# rewrite" not in lra.physl_optimized
+def test_optimized_lra_is_fused_and_matches_numpy(lra):
+    assert "# rewrite: dot(transpose(X), f(dot(X, w), ...)) -> glm_gradient" in lra.physl_optimized
     x, y = data.lra_data(400, 300, seed=9)
     expected = listings.lra(x, y, 1e-3, 10, False)
     assert relative_error(lra(x, y, 1e-3, 10, False), expected) <= 1e-10
