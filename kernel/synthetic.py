@@ -21,7 +21,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from jetlag.runtime.errors import SourcePlace
-from jetlag.runtime.ir.nodes import Call, Literal, Location, Node, Program, Variable
+from jetlag.runtime.ir.nodes import Call, Location, Node, Program, Variable, relocated
 
 INDENT = 4
 #: The value of a name the run may leave unassigned; never stored into the namespace.
@@ -117,19 +117,7 @@ def _location(loc: Location | None, run: SyntheticRun) -> Location | None:
 
 def relocate(node: Node, run: SyntheticRun) -> Node:
     """A copy of `node` with positions in the cell's coordinates."""
-    loc = _location(node.loc, run)
-    if isinstance(node, Call):
-        return Call(
-            node.name,
-            tuple(relocate(arg, run) for arg in node.args),
-            tuple((key, relocate(value, run)) for key, value in node.kwargs),
-            loc=loc,
-        )
-    if isinstance(node, Variable):
-        return Variable(node.name, loc=loc)
-    if isinstance(node, Literal):
-        return Literal(node.value, loc=loc)
-    return node
+    return relocated(node, lambda loc: _location(loc, run))
 
 
 def relocate_program(

@@ -9,7 +9,7 @@ pattern -> replacement rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 LiteralValue = int | float | bool | str | None
@@ -156,3 +156,26 @@ class Program(Node):
         if 1 <= line <= len(self.source_lines):
             return self.source_lines[line - 1]
         return ""
+
+
+def relocated(
+    node: Node, locate: Callable[[Location | None], Location | None], literals: bool = True
+) -> Node:
+    """A copy of the tree with every location replaced by `locate(old)`.
+
+    Literals keep theirs when `literals` is False. Used to show an expression at another
+    place (a pass seeing through a variable, the kernel mapping a run back to its cell).
+    """
+    loc = locate(node.loc)
+    if isinstance(node, Call):
+        return Call(
+            node.name,
+            tuple(relocated(arg, locate, literals) for arg in node.args),
+            tuple((key, relocated(value, locate, literals)) for key, value in node.kwargs),
+            loc=loc,
+        )
+    if isinstance(node, Variable):
+        return Variable(node.name, loc=loc)
+    if isinstance(node, Literal) and literals:
+        return Literal(node.value, loc=loc)
+    return node

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from jetlag.runtime.ir.nodes import Call, Literal, Location, Node, Variable
+from jetlag.runtime.ir.nodes import Call, Literal, Location, Node, Variable, relocated
 from jetlag.runtime.ir.text import parse_physl
 
 Bindings = dict[str, Node]
@@ -52,16 +52,7 @@ def retag(node: Node, loc: Location | None) -> Node:
     Used when the matcher sees through a variable: the expression it stands for is shown
     at the place of the variable that was read, not where it was defined.
     """
-    if isinstance(node, Call):
-        return Call(
-            node.name,
-            tuple(retag(arg, loc) for arg in node.args),
-            tuple((key, retag(value, loc)) for key, value in node.kwargs),
-            loc=loc,
-        )
-    if isinstance(node, Variable):
-        return Variable(node.name, loc=loc)
-    return node
+    return relocated(node, lambda _: loc, literals=False)
 
 
 def parse_pattern(text: str) -> Node:
