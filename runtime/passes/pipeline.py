@@ -14,14 +14,21 @@ from dataclasses import dataclass
 from jetlag.runtime.ir.nodes import Program
 from jetlag.runtime.passes.annotate import annotate
 from jetlag.runtime.passes.dead_code import DeadDefinitions
+from jetlag.runtime.passes.fuse_elementwise import ElementwiseFusion
 from jetlag.runtime.passes.glm import GlmFusion
 from jetlag.runtime.passes.protocol import Applied, Pass
 from jetlag.runtime.passes.rewrite import AlgebraicRewrite
 
 #: The passes `optimize` runs, in order. The algebraic rewrites come first (they turn dense
 #: diagonal products into vector work); the GLM fusion then reads X once per gradient;
-#: dead-definition elimination drops the dense matrices and intermediates nothing reads.
-PIPELINE: tuple[Pass, ...] = (AlgebraicRewrite(), GlmFusion(), DeadDefinitions())
+#: dead-definition elimination drops the dense matrices and intermediates nothing reads;
+#: what remains of elementwise trees becomes one compiled loop each.
+PIPELINE: tuple[Pass, ...] = (
+    AlgebraicRewrite(),
+    GlmFusion(),
+    DeadDefinitions(),
+    ElementwiseFusion(),
+)
 
 
 @dataclass(frozen=True)

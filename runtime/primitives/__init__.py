@@ -10,6 +10,7 @@ from jetlag.runtime.primitives import (  # noqa: E402,F401  (imported to registe
     diagonals,
     elementwise,
     fused,
+    fused_map,
     indexing,
     io,
     joining,

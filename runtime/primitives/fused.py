@@ -8,11 +8,12 @@ tasks (parallel_for); each chunk sums its own partial gradient and the partials 
 chunk order, so the result does not depend on scheduling.
 
 `f` is a PhySL lambda (a function value) whose body uses only elementwise primitives
-(`fusable_call`), its parameters and literals. It is never run by the scheduler: this module
-evaluates the body itself with the registry's implementations, so no code is built from
-text. When the operands are not what the blocked identity needs (x 2-D, w 1-D, operands
-scalars or vectors aligned with x's rows, a 1-D block result) the primitive evaluates the
-original expression with the registry's own primitives instead. It registers no Python
+(`fusable_call`), its parameters and literals. It is never run by the scheduler. When x, w
+and the operands are float64/int64/bool arrays in C order (x 2-D, w 1-D, operands scalars or
+vectors aligned with x's rows) f is compiled with both products into one Numba kernel
+(codegen/kernels.py: four rows at a time, each block of x read from memory once, no GIL);
+otherwise blocks are evaluated with the registry's implementations, and when the operands are
+not what the blocked identity needs at all, the original expression is evaluated unfused. It registers no Python
 spelling: the name appears only in optimized trees.
 """
 
@@ -104,6 +105,73 @@ def _aligned(operand: Any, rows: int) -> bool:
     return False
 
 
+_KERNEL_DTYPES = frozenset(np.dtype(name) for name in ("float64", "int64", "bool"))
+
+
+def _kernel_layout(
+    matrix: np.ndarray, vector: np.ndarray, operands: tuple, params: tuple[str, ...], body: Node
+) -> str | None:
+    """The operand layout ("s" + "a"/"s" per operand) when the compiled kernel applies."""
+    if not (
+        matrix.dtype == np.float64
+        and vector.dtype == np.float64
+        and matrix.flags.c_contiguous
+        and vector.flags.c_contiguous
+    ):
+        return None
+    layout = "s"
+    for operand in operands:
+        if isinstance(operand, np.ndarray) and operand.ndim == 1:
+            if operand.dtype not in _KERNEL_DTYPES or not operand.flags.c_contiguous:
+                return None
+            layout += "a"
+        elif isinstance(operand, (bool, int, float, np.bool_, np.int64, np.float64)):
+            if isinstance(operand, int) and not -(2**63) <= operand < 2**63:
+                return None
+            layout += "s"
+        else:
+            return None
+    # f's value on one row decides the dtype NumPy would give; only real numbers fit g.
+    sample = {params[0]: matrix[:1] @ vector}
+    for name, operand, kind in zip(params[1:], operands, layout[1:], strict=True):
+        sample[name] = operand[:1] if kind == "a" else operand
+    try:
+        with np.errstate(all="ignore"):
+            value = np.asarray(evaluate_elementwise(body, sample))
+    except (PrimitiveArgumentError, TypeError, ValueError):
+        return None
+    if value.shape != (1,) or value.dtype not in _KERNEL_DTYPES:
+        return None
+    from jetlag.runtime.codegen.kernels import lowerable
+
+    return layout if lowerable(params, body) else None
+
+
+def _compiled(
+    matrix: np.ndarray,
+    vector: np.ndarray,
+    params: tuple[str, ...],
+    body: Node,
+    operands: tuple,
+    layout: str,
+) -> np.ndarray:
+    from jetlag.runtime.codegen.kernels import glm_kernel
+
+    kernel = glm_kernel(params, body, layout)
+    rows, cols = matrix.shape
+    bounds = chunk_bounds(rows, min_chunk=max(4, MIN_CHUNK_ELEMENTS // max(1, cols)))
+    partials = [np.zeros(cols) for _ in bounds]
+
+    def chunk(lo: int, hi: int) -> None:
+        kernel(matrix, vector, partials[bounds.index((lo, hi))], *operands, lo, hi)
+
+    parallel_for(bounds, chunk)
+    result = partials[0]
+    for part in partials[1:]:
+        result += part
+    return result
+
+
 def _blocked(
     x: np.ndarray, w: np.ndarray, params: tuple[str, ...], body: Node, operands: tuple
 ) -> np.ndarray:
@@ -174,6 +242,9 @@ def glm_gradient(x: Any, w: Any, f: Any, *operands: Any) -> Any:
         and vector.dtype.kind in _FLOAT_KINDS
         and all(_aligned(op, matrix.shape[0]) for op in operands)
     ):
+        layout = _kernel_layout(matrix, vector, operands, params, body)
+        if layout is not None:
+            return _compiled(matrix, vector, params, body, operands, layout)
         try:
             return _blocked(matrix, vector, params, body, operands)
         except _NotBlockwise:

@@ -30,8 +30,9 @@ def strip_comments(text: str) -> str:
 
 
 def test_pipeline_is_an_explicit_list_of_named_passes():
-    assert [p.name for p in PIPELINE] == ["algebra", "glm-fusion", "dead-definitions"]
-    assert explain(Program(())).passes == ("algebra", "glm-fusion", "dead-definitions")
+    names = ["algebra", "glm-fusion", "dead-definitions", "elementwise-fusion"]
+    assert [p.name for p in PIPELINE] == names
+    assert explain(Program(())).passes == tuple(names)
 
 
 def test_lra_gradient_is_fused_and_equals_numpy(lra):
@@ -125,6 +126,7 @@ def test_a_tree_too_deep_for_the_passes_is_left_as_it_is():
     assert [a.text for a in result.applied] == [
         "algebra: skipped, the tree is nested too deeply",
         "dead-definitions: skipped, the tree is nested too deeply",
+        "elementwise-fusion: skipped, the tree is nested too deeply",
     ]
 
 

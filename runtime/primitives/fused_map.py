@@ -1,0 +1,117 @@
+"""`fused_elementwise`: a tree of elementwise operations run as one generated Numba loop.
+
+The elementwise-fusion pass (passes/fuse_elementwise.py) turns `1.0 / (1.0 + exp(-z))`,
+four primitives and three temporary arrays, into `fused_elementwise(lambda(z, body), z)`.
+This primitive runs the body as one compiled loop (codegen/kernels.py `map_kernel`) over
+chunks of the flattened arrays on the pool: one read of each input, one write of the result.
+
+The compiled loop is used when every array operand has the broadcast shape, is in C order
+and is float64/int64/bool, the scalars are Python or NumPy numbers, the result NumPy would
+give (decided by evaluating the body on one element) is float64/int64/bool, and the arrays
+hold at least `FUSE_MIN_ELEMENTS` elements (below that, NumPy's calls are cheaper than a
+first compile). Otherwise the body is evaluated with the registry's implementations, which
+is exactly the unfused program. Results equal NumPy's up to rounding of transcendental
+functions (Numba calls the C library; NumPy its own SIMD loops).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from jetlag.runtime.errors import PrimitiveArgumentError
+from jetlag.runtime.ir.nodes import Node
+from jetlag.runtime.primitives.arguments import argument_errors
+from jetlag.runtime.primitives.fused import elementwise_body, evaluate_elementwise
+from jetlag.runtime.primitives.parallel import chunk_bounds, parallel_for
+from jetlag.runtime.primitives.registry import primitive
+
+#: Smallest result (elements) worth a compiled loop; smaller ones evaluate through NumPy.
+FUSE_MIN_ELEMENTS = 1 << 14
+
+_KERNEL_DTYPES = frozenset(np.dtype(name) for name in ("float64", "int64", "bool"))
+_SCALARS = (bool, int, float, np.bool_, np.int64, np.float64)
+
+
+def _parts(f: Any) -> tuple[tuple[str, ...], Node]:
+    params, body = getattr(f, "params", None), getattr(f, "body", None)
+    if not isinstance(params, tuple) or not isinstance(body, Node):
+        raise PrimitiveArgumentError("fused_elementwise: the first argument must be a lambda")
+    if not elementwise_body(body, params):
+        raise PrimitiveArgumentError(
+            "fused_elementwise: the lambda's body may use only elementwise primitives, its "
+            "parameters and literals"
+        )
+    return params, body
+
+
+def _plan(operands: tuple, params: tuple[str, ...], body: Node) -> tuple[str, tuple, Any] | None:
+    """(layout, kernel arguments, result template) when the compiled loop applies."""
+    arrays = [op for op in operands if isinstance(op, np.ndarray) and op.ndim > 0]
+    if not arrays:
+        return None
+    shape = arrays[0].shape
+    if int(np.prod(shape)) < FUSE_MIN_ELEMENTS:
+        return None
+    layout, inputs, sample = "", [], {}
+    for name, operand in zip(params, operands, strict=True):
+        if isinstance(operand, np.ndarray) and operand.ndim > 0:
+            if (
+                operand.shape != shape
+                or operand.dtype not in _KERNEL_DTYPES
+                or not operand.flags.c_contiguous
+            ):
+                return None
+            layout += "a"
+            inputs.append(operand.reshape(-1))
+            sample[name] = operand.reshape(-1)[:1]
+        else:
+            scalar = operand[()] if isinstance(operand, np.ndarray) else operand
+            if not isinstance(scalar, _SCALARS):
+                return None
+            if isinstance(scalar, int) and not -(2**63) <= scalar < 2**63:
+                return None
+            layout += "s"
+            inputs.append(scalar)
+            sample[name] = operand
+    try:
+        with np.errstate(all="ignore"):
+            first = np.asarray(evaluate_elementwise(body, sample))
+    except (PrimitiveArgumentError, TypeError, ValueError, ArithmeticError):
+        return None
+    if first.shape != (1,) or first.dtype not in _KERNEL_DTYPES:
+        return None
+    from jetlag.runtime.codegen.kernels import lowerable
+
+    if not lowerable(params, body):
+        return None
+    return layout, tuple(inputs), np.empty(shape, dtype=first.dtype)
+
+
+@primitive(
+    "fused_elementwise",
+    "fused_elementwise(f, *operands)",
+    "f(operands...) for an elementwise lambda f, as one compiled loop over the arrays (no "
+    "temporaries); produced by the elementwise-fusion pass.",
+    "rewrite",
+)
+@argument_errors
+def fused_elementwise(f: Any, *operands: Any) -> Any:
+    """f's body over `operands` in one pass, or through the registry when that cannot apply."""
+    params, body = _parts(f)
+    if len(params) != len(operands):
+        raise PrimitiveArgumentError(
+            f"fused_elementwise: f takes {len(params)} parameter(s) but {len(operands)} "
+            "value(s) were given"
+        )
+    plan = _plan(operands, params, body)
+    if plan is None:
+        return evaluate_elementwise(body, dict(zip(params, operands, strict=True)))
+    layout, inputs, out = plan
+    from jetlag.runtime.codegen.kernels import map_kernel
+
+    kernel = map_kernel(params, body, layout)
+    flat = out.reshape(-1)
+    parallel_for(chunk_bounds(flat.shape[0]), lambda lo, hi: kernel(flat, *inputs, lo, hi))
+    return out
