@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from jetlag.runtime.errors import PhySLError
@@ -19,6 +19,7 @@ from jetlag.runtime.ir.text import parse_physl, print_physl
 from jetlag.runtime.measure.sampler import CounterSampler
 from jetlag.runtime.measure.trace import Trace
 from jetlag.runtime.passes import Optimization, explain
+from jetlag.runtime.passes.pipeline import select_passes
 from jetlag.runtime.scheduler import RunResult, execute
 from jetlag.runtime.scheduler.policy import AdaptivePolicy, InlinePolicy
 from jetlag.runtime.scheduler.pool import TaskPool
@@ -100,7 +101,7 @@ class PhySLFunction:
         self,
         function: Callable[..., Any],
         *,
-        optimize: bool = True,
+        optimize: bool | Sequence[str] = True,
         threads: int | None = None,
         executor: Any = None,
         trace: str | None = None,
@@ -122,8 +123,9 @@ class PhySLFunction:
             self.compiled: CompiledSource = compile_function(function)
         except PhySLError as error:
             raise error.with_traceback(None) from None
+        chosen = select_passes(optimize)
         self.optimization: Optimization | None = (
-            explain(self.compiled.program) if optimize else None
+            explain(self.compiled.program, chosen) if chosen else None
         )
 
     @property
@@ -175,12 +177,16 @@ class PhySLFunction:
 def physl(
     function: Callable[..., Any] | None = None,
     *,
-    optimize: bool = True,
+    optimize: bool | Sequence[str] = True,
     threads: int | None = None,
     executor: Any = None,
     trace: str | None = None,
 ) -> Any:
-    """Compile a NumPy-style Python function to PhySL: `@physl` or `@physl(threads=2)`."""
+    """Compile a NumPy-style Python function to PhySL: `@physl` or `@physl(threads=2)`.
+
+    `optimize` is True (every pass of the pipeline), False (none) or the names of the
+    passes to run, e.g. `optimize=["algebra", "glm-fusion"]`.
+    """
 
     def wrap(fn: Callable[..., Any]) -> PhySLFunction:
         return PhySLFunction(fn, optimize=optimize, threads=threads, executor=executor, trace=trace)
@@ -193,14 +199,15 @@ def run_physl(
     *args: Any,
     file: str = "<physl>",
     threads: int | None = None,
-    optimize: bool = True,
+    optimize: bool | Sequence[str] = True,
     **kwargs: Any,
 ) -> Any:
     """Run hand-written PhySL; when its value is a function, call it with the arguments."""
     try:
         program = parse_physl(text, file=file)
-        if optimize:
-            program = explain(program).program
+        chosen = select_passes(optimize)
+        if chosen:
+            program = explain(program, chosen).program
         return execute(program, args=args, kwargs=kwargs, threads=threads).value
     except PhySLError as error:
         raise error.with_traceback(None) from None

@@ -153,7 +153,7 @@ class _Remover:
 
 
 class DeadDefinitions:
-    """The pass: removes assignments of never-read local variables, function by function.
+    """Removes assignments of never-read local variables, function by function.
 
     The program's top level is left alone: a notebook's later cells may read its names.
     """

@@ -27,7 +27,7 @@ from jetlag.runtime.ir.text import print_physl
 from jetlag.runtime.passes.effects import bound_names
 from jetlag.runtime.passes.patterns import retag
 from jetlag.runtime.passes.protocol import Applied, PassResult, statement_key
-from jetlag.runtime.primitives.fused import fusable_call
+from jetlag.runtime.primitives.fused_body import fusable_call
 from jetlag.runtime.primitives.registry import REGISTRY
 
 #: Calls whose arguments this pass must not rewrite.
@@ -126,7 +126,7 @@ def _abbreviate(text: str, width: int = 80) -> str:
 
 
 class ElementwiseFusion:
-    """The pass: every tree of ≥ 2 compilable elementwise operations becomes one kernel."""
+    """Turns every tree of ≥ 2 compilable elementwise operations into one generated loop."""
 
     name = "elementwise-fusion"
 

@@ -39,7 +39,7 @@ from jetlag.runtime.passes.facts import Aliases, Facts
 from jetlag.runtime.passes.glm_scope import ScopeUsage, assignment, free_variables, substitute
 from jetlag.runtime.passes.patterns import tree_key
 from jetlag.runtime.passes.protocol import Applied, PassResult, statement_key
-from jetlag.runtime.primitives.fused import fusable_call
+from jetlag.runtime.primitives.fused_body import fusable_call
 from jetlag.runtime.primitives.registry import REGISTRY
 
 #: What the comment above a fused statement says.
@@ -242,7 +242,7 @@ def _replace_products(node: Node, key: tuple, z: Variable) -> Node:
 
 
 class GlmFusion:
-    """The pass: fuses the gradient of a generalized linear model into glm_gradient."""
+    """Fuses `dot(transpose(X), f(dot(X, w)))` into glm_gradient: one compiled pass over X."""
 
     name = "glm-fusion"
 

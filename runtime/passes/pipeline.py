@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from jetlag.runtime.ir.nodes import Program
 from jetlag.runtime.passes.annotate import annotate
+from jetlag.runtime.passes.compile_loops import CompileLoops
 from jetlag.runtime.passes.dead_code import DeadDefinitions
 from jetlag.runtime.passes.fuse_elementwise import ElementwiseFusion
 from jetlag.runtime.passes.glm import GlmFusion
@@ -22,12 +23,14 @@ from jetlag.runtime.passes.rewrite import AlgebraicRewrite
 #: The passes `optimize` runs, in order. The algebraic rewrites come first (they turn dense
 #: diagonal products into vector work); the GLM fusion then reads X once per gradient;
 #: dead-definition elimination drops the dense matrices and intermediates nothing reads;
-#: what remains of elementwise trees becomes one compiled loop each.
+#: what remains of elementwise trees becomes one compiled loop each; last, while loops
+#: whose every operation has a Numba spelling become one generated function each.
 PIPELINE: tuple[Pass, ...] = (
     AlgebraicRewrite(),
     GlmFusion(),
     DeadDefinitions(),
     ElementwiseFusion(),
+    CompileLoops(),
 )
 
 
@@ -65,3 +68,22 @@ def explain(program: Program, passes: Sequence[Pass] | None = None) -> Optimizat
 def optimize(program: Program, passes: Sequence[Pass] | None = None) -> Program:
     """The program after the pipeline (or `passes`); the input is not changed."""
     return explain(program, passes).program
+
+
+def select_passes(optimize: bool | Sequence[str]) -> tuple[Pass, ...]:
+    """The passes `optimize` asks for: True all of PIPELINE, False none, or the named ones
+    (kept in pipeline order); an unknown name is a ValueError listing the known ones."""
+    if optimize is True:
+        return PIPELINE
+    if optimize is False:
+        return ()
+    if isinstance(optimize, str):
+        optimize = [optimize]
+    known = [step.name for step in PIPELINE]
+    unknown = [name for name in optimize if name not in known]
+    if unknown:
+        raise ValueError(
+            f"unknown pass {unknown[0]!r}: optimize= takes True, False or pass names from "
+            f"{', '.join(known)}"
+        )
+    return tuple(step for step in PIPELINE if step.name in set(optimize))

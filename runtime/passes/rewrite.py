@@ -175,7 +175,7 @@ class _Walker:
 
 
 class AlgebraicRewrite:
-    """The pass: applies `rules` (default: algebra.RULES) wherever they provably hold."""
+    """Applies the rewrite rules (default: algebra.RULES, below) wherever they provably hold."""
 
     name = "algebra"
 

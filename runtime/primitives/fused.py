@@ -19,14 +19,20 @@ spelling: the name appears only in optimized trees.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from jetlag.runtime.errors import PrimitiveArgumentError
-from jetlag.runtime.ir.nodes import Call, Literal, Node, Variable
+from jetlag.runtime.ir.nodes import Node
 from jetlag.runtime.primitives.arguments import argument_errors
+from jetlag.runtime.primitives.fused_body import (
+    KERNEL_DTYPES,
+    body_facts,
+    elementwise_body,
+    evaluate_elementwise,
+    sampled_dtype,
+)
 from jetlag.runtime.primitives.parallel import MIN_CHUNK_ELEMENTS, chunk_bounds, parallel_for
 from jetlag.runtime.primitives.registry import REGISTRY, primitive
 
@@ -38,44 +44,9 @@ BLOCK_BYTES = 1 << 22
 #: Bounds on rows per block (few rows make the per-block NumPy calls dominate).
 MIN_BLOCK_ROWS, MAX_BLOCK_ROWS = 4, 8192
 
-_FUSABLE_CATEGORIES = frozenset({"elementwise", "operator"})
-# Category members that are not a pure function of each element: `not a` asks for the truth
-# of the whole array (a block of one row would answer differently), nan_to_num may write.
-_NOT_FUSABLE = frozenset({"__not", "nan_to_num"})
+_KERNEL_SCALARS = (bool, int, float, np.bool_, np.int64, np.float64)
 _FLOAT_KINDS = frozenset("fc")
 _NUMERIC_KINDS = frozenset("biufc")
-
-
-def fusable_call(name: str) -> bool:
-    """Whether `name` is a registered primitive that acts element by element (with
-    broadcasting), so evaluating it on a block of rows gives that block of its result."""
-    found = REGISTRY.get(name)
-    return found is not None and found.category in _FUSABLE_CATEGORIES and name not in _NOT_FUSABLE
-
-
-def elementwise_body(body: Node, params: Sequence[str]) -> bool:
-    """Whether `body` uses only fusable calls (positional arguments), `params` and literals."""
-    allowed = set(params)
-    for node in body.walk():
-        if isinstance(node, Literal):
-            continue
-        if isinstance(node, Variable):
-            if node.name not in allowed:
-                return False
-        elif not (isinstance(node, Call) and not node.kwargs and fusable_call(node.name)):
-            return False
-    return True
-
-
-def evaluate_elementwise(body: Node, values: Mapping[str, Any]) -> Any:
-    """The value of an elementwise body (checked by `elementwise_body`) for `values`."""
-    if isinstance(body, Literal):
-        return body.value
-    if isinstance(body, Variable):
-        return values[body.name]
-    assert isinstance(body, Call)
-    args = [evaluate_elementwise(arg, values) for arg in body.args]
-    return REGISTRY[body.name].impl(*args)
 
 
 class _NotBlockwise(Exception):
@@ -105,9 +76,6 @@ def _aligned(operand: Any, rows: int) -> bool:
     return False
 
 
-_KERNEL_DTYPES = frozenset(np.dtype(name) for name in ("float64", "int64", "bool"))
-
-
 def _kernel_layout(
     matrix: np.ndarray, vector: np.ndarray, operands: tuple, params: tuple[str, ...], body: Node
 ) -> str | None:
@@ -117,34 +85,33 @@ def _kernel_layout(
         and vector.dtype == np.float64
         and matrix.flags.c_contiguous
         and vector.flags.c_contiguous
+        and body_facts(body, params)[1]
     ):
         return None
-    layout = "s"
+    layout, signature = "s", []
     for operand in operands:
         if isinstance(operand, np.ndarray) and operand.ndim == 1:
-            if operand.dtype not in _KERNEL_DTYPES or not operand.flags.c_contiguous:
+            if operand.dtype not in KERNEL_DTYPES or not operand.flags.c_contiguous:
                 return None
             layout += "a"
-        elif isinstance(operand, (bool, int, float, np.bool_, np.int64, np.float64)):
+            signature.append(operand.dtype)
+        elif isinstance(operand, _KERNEL_SCALARS):
             if isinstance(operand, int) and not -(2**63) <= operand < 2**63:
                 return None
             layout += "s"
+            signature.append(type(operand))
         else:
             return None
-    # f's value on one row decides the dtype NumPy would give; only real numbers fit g.
-    sample = {params[0]: matrix[:1] @ vector}
-    for name, operand, kind in zip(params[1:], operands, layout[1:], strict=True):
-        sample[name] = operand[:1] if kind == "a" else operand
-    try:
-        with np.errstate(all="ignore"):
-            value = np.asarray(evaluate_elementwise(body, sample))
-    except (PrimitiveArgumentError, TypeError, ValueError):
-        return None
-    if value.shape != (1,) or value.dtype not in _KERNEL_DTYPES:
-        return None
-    from jetlag.runtime.codegen.kernels import lowerable
 
-    return layout if lowerable(params, body) else None
+    # f's value on one row decides the dtype NumPy would give; only real numbers fit g.
+    def sample() -> dict[str, Any]:
+        values = {params[0]: matrix[:1] @ vector}
+        for name, operand, kind in zip(params[1:], operands, layout[1:], strict=True):
+            values[name] = operand[:1] if kind == "a" else operand
+        return values
+
+    dtype = sampled_dtype(body, ("glm", layout, tuple(signature)), sample)
+    return None if dtype is None else layout
 
 
 def _compiled(

@@ -23,14 +23,19 @@ import numpy as np
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.ir.nodes import Node
 from jetlag.runtime.primitives.arguments import argument_errors
-from jetlag.runtime.primitives.fused import elementwise_body, evaluate_elementwise
+from jetlag.runtime.primitives.fused_body import (
+    KERNEL_DTYPES,
+    body_facts,
+    elementwise_body,
+    evaluate_elementwise,
+    sampled_dtype,
+)
 from jetlag.runtime.primitives.parallel import chunk_bounds, parallel_for
 from jetlag.runtime.primitives.registry import primitive
 
 #: Smallest result (elements) worth a compiled loop; smaller ones evaluate through NumPy.
 FUSE_MIN_ELEMENTS = 1 << 14
 
-_KERNEL_DTYPES = frozenset(np.dtype(name) for name in ("float64", "int64", "bool"))
 _SCALARS = (bool, int, float, np.bool_, np.int64, np.float64)
 
 
@@ -47,25 +52,23 @@ def _parts(f: Any) -> tuple[tuple[str, ...], Node]:
 
 
 def _plan(operands: tuple, params: tuple[str, ...], body: Node) -> tuple[str, tuple, Any] | None:
-    """(layout, kernel arguments, result template) when the compiled loop applies."""
+    """(layout, kernel arguments, result array) when the compiled loop applies."""
     arrays = [op for op in operands if isinstance(op, np.ndarray) and op.ndim > 0]
-    if not arrays:
+    if not arrays or arrays[0].size < FUSE_MIN_ELEMENTS or not body_facts(body, params)[1]:
         return None
     shape = arrays[0].shape
-    if int(np.prod(shape)) < FUSE_MIN_ELEMENTS:
-        return None
-    layout, inputs, sample = "", [], {}
-    for name, operand in zip(params, operands, strict=True):
+    layout, inputs, signature = "", [], []
+    for operand in operands:
         if isinstance(operand, np.ndarray) and operand.ndim > 0:
             if (
                 operand.shape != shape
-                or operand.dtype not in _KERNEL_DTYPES
+                or operand.dtype not in KERNEL_DTYPES
                 or not operand.flags.c_contiguous
             ):
                 return None
             layout += "a"
             inputs.append(operand.reshape(-1))
-            sample[name] = operand.reshape(-1)[:1]
+            signature.append(operand.dtype)
         else:
             scalar = operand[()] if isinstance(operand, np.ndarray) else operand
             if not isinstance(scalar, _SCALARS):
@@ -74,19 +77,16 @@ def _plan(operands: tuple, params: tuple[str, ...], body: Node) -> tuple[str, tu
                 return None
             layout += "s"
             inputs.append(scalar)
-            sample[name] = operand
-    try:
-        with np.errstate(all="ignore"):
-            first = np.asarray(evaluate_elementwise(body, sample))
-    except (PrimitiveArgumentError, TypeError, ValueError, ArithmeticError):
-        return None
-    if first.shape != (1,) or first.dtype not in _KERNEL_DTYPES:
-        return None
-    from jetlag.runtime.codegen.kernels import lowerable
+            signature.append((type(operand), type(scalar)))
 
-    if not lowerable(params, body):
-        return None
-    return layout, tuple(inputs), np.empty(shape, dtype=first.dtype)
+    def sample() -> dict[str, Any]:
+        return {
+            name: value[:1] if kind == "a" else operand
+            for name, value, operand, kind in zip(params, inputs, operands, layout, strict=True)
+        }
+
+    dtype = sampled_dtype(body, ("map", layout, tuple(signature)), sample)
+    return None if dtype is None else (layout, tuple(inputs), np.empty(shape, dtype=dtype))
 
 
 @primitive(

@@ -144,3 +144,13 @@ def test_explain_runs_the_passes_it_is_given_in_order():
     result = explain(Program(()), [Mark("one"), Mark("two")])
     assert seen == ["one", "two"]
     assert [a.text for a in result.applied] == ["one", "two"]
+
+
+def test_optimize_names_the_passes_to_run():
+    from jetlag.runtime.passes.pipeline import select_passes
+
+    assert select_passes(True) == PIPELINE and select_passes(False) == ()
+    chosen = select_passes(["elementwise-fusion", "algebra"])
+    assert [p.name for p in chosen] == ["algebra", "elementwise-fusion"]  # pipeline order
+    with pytest.raises(ValueError, match="^unknown pass 'nope': optimize= takes True, False"):
+        select_passes(["nope"])

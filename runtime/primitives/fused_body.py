@@ -1,0 +1,109 @@
+"""What the fused primitives need to know about an elementwise lambda body, memoized.
+
+`glm_gradient` and `fused_elementwise` receive a PhySL lambda whose body uses only
+elementwise primitives. They run once per loop iteration, so the questions about the body
+are answered once per body (keyed by node identity; the node is kept alive with the
+answer): is it elementwise (`body_facts`), does it have a Numba spelling, and which dtype
+NumPy gives it for given operand types (`sampled_dtype`, decided by evaluating it on one
+element: NumPy's promotion depends on types, not values). Bodies are also evaluated here
+with the registry's implementations (`evaluate_elementwise`), the unfused meaning.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from jetlag.runtime.errors import PrimitiveArgumentError
+from jetlag.runtime.ir.nodes import Call, Literal, Node, Variable
+from jetlag.runtime.primitives.registry import REGISTRY
+
+_FUSABLE_CATEGORIES = frozenset({"elementwise", "operator"})
+# Category members that are not a pure function of each element: `not a` asks for the truth
+# of the whole array (a block of one row would answer differently), nan_to_num may write.
+_NOT_FUSABLE = frozenset({"__not", "nan_to_num"})
+#: The dtypes generated kernels read and write.
+KERNEL_DTYPES = frozenset(np.dtype(name) for name in ("float64", "int64", "bool"))
+
+_lock = threading.Lock()
+_facts: dict[tuple[int, tuple[str, ...]], tuple[Node, bool, bool]] = {}
+_dtypes: dict[tuple[int, Hashable], tuple[Node, np.dtype | None]] = {}
+
+
+def fusable_call(name: str) -> bool:
+    """Whether `name` is a registered primitive that acts element by element (with
+    broadcasting), so evaluating it on a block of rows gives that block of its result."""
+    found = REGISTRY.get(name)
+    return found is not None and found.category in _FUSABLE_CATEGORIES and name not in _NOT_FUSABLE
+
+
+def elementwise_body(body: Node, params: Sequence[str]) -> bool:
+    """Whether `body` uses only fusable calls (positional arguments), `params` and literals."""
+    return body_facts(body, params)[0]
+
+
+def body_facts(body: Node, params: Sequence[str]) -> tuple[bool, bool]:
+    """(elementwise, compilable) for `body` over `params`, computed once per body."""
+    key = (id(body), tuple(params))
+    with _lock:
+        found = _facts.get(key)
+    if found is not None:
+        return found[1], found[2]
+    elementwise = _elementwise(body, params)
+    compilable = False
+    if elementwise:
+        from jetlag.runtime.codegen.kernels import lowerable
+
+        compilable = lowerable(params, body)
+    with _lock:
+        _facts[key] = (body, elementwise, compilable)
+    return elementwise, compilable
+
+
+def _elementwise(body: Node, params: Sequence[str]) -> bool:
+    allowed = set(params)
+    for node in body.walk():
+        if isinstance(node, Literal):
+            continue
+        if isinstance(node, Variable):
+            if node.name not in allowed:
+                return False
+        elif not (isinstance(node, Call) and not node.kwargs and fusable_call(node.name)):
+            return False
+    return True
+
+
+def evaluate_elementwise(body: Node, values: Mapping[str, Any]) -> Any:
+    """The value of an elementwise body (checked by `elementwise_body`) for `values`."""
+    if isinstance(body, Literal):
+        return body.value
+    if isinstance(body, Variable):
+        return values[body.name]
+    assert isinstance(body, Call)
+    args = [evaluate_elementwise(arg, values) for arg in body.args]
+    return REGISTRY[body.name].impl(*args)
+
+
+def sampled_dtype(
+    body: Node, signature: Hashable, sample: Callable[[], Mapping[str, Any]]
+) -> np.dtype | None:
+    """The kernel dtype of `body` for operands of `signature` (types and dtypes), or None
+    when NumPy's result is not a length-1 vector of a kernel dtype. `sample()` gives one
+    element of each operand; it is evaluated the first time a signature is seen."""
+    key = (id(body), signature)
+    with _lock:
+        found = _dtypes.get(key)
+    if found is not None:
+        return found[1]
+    try:
+        with np.errstate(all="ignore"):
+            value = np.asarray(evaluate_elementwise(body, sample()))
+        dtype = value.dtype if value.shape == (1,) and value.dtype in KERNEL_DTYPES else None
+    except (PrimitiveArgumentError, TypeError, ValueError, ArithmeticError):
+        dtype = None
+    with _lock:
+        _dtypes[key] = (body, dtype)
+    return dtype
