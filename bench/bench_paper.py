@@ -1,128 +1,348 @@
-"""Benchmark: the paper's listings on JetLag versus NumPy, measured in the same run.
+"""Benchmark: the paper's listings on NumPy, JetLag, Dask and hand-written Numba, in one run.
 
-Prints, per workload, the median and min-max of several timed runs for NumPy and for
-JetLag, and the ratio of the medians (JetLag / NumPy; below 1 means JetLag is faster).
-Each side is warmed up once first (JetLag compiles its Numba kernels then).
+Per workload it prints one table -- NumPy, JetLag unoptimized (`physl(f, optimize=False)`),
+JetLag optimized (`physl(f)`), Dask (when `dask.array` imports), the hand-written Numba
+reference (bench/references.py) and, for LRA, the read-bandwidth floor -- with the median
+and min-max of the timed runs per iteration, the ratio of medians to NumPy (below 1 is
+faster) and, for LRA, the bandwidth floor as a percentage of each time (100 % would mean X
+is read once per iteration at the rate this machine reads memory). Every row is measured in
+the same run, interleaved round by round so drift hits all alike, after one warm-up call
+each. Then it checks every result against NumPy (1e-10 relative to the largest entry) and
+prints a 1 -> 2 thread scaling table. JetLag runs with its defaults (rewrites on, profile
+tracing on). The numbers are for comparing rows, never absolute claims.
 
-    python bench/bench_paper.py            # LRA 2000^2 and 10000^2, ALS on MovieLens-100k
-    python bench/bench_paper.py --quick    # smaller sizes, fewer repeats
+    python bench/bench_paper.py              # LRA 2000² and 10000², ALS on MovieLens-100k
+    python bench/bench_paper.py --quick      # smaller sizes, 3 repeats (well under a minute)
+    python bench/bench_paper.py --smoke      # tiny synthetic inputs, 1 repeat, no download
+    python bench/bench_paper.py --full       # LRA 10000², 1000 iterations: JetLag vs reference
+    python bench/bench_paper.py --threads 1,2 --repeats 7
+
+MovieLens-100k comes from the recbole==1.2.1 wheel, downloaded into bench/results/cache
+(never committed); without it a synthetic matrix of the same shape is used.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import subprocess
 import sys
-import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "examples"))
+# The checkout's own jetlag first: the benchmark measures this tree, whatever is installed.
+sys.path[:0] = [str(ROOT), str(ROOT / "examples"), str(Path(__file__).resolve().parent)]
 
 import data  # noqa: E402
 import listings  # noqa: E402
+import references  # noqa: E402
+from timing import (  # noqa: E402
+    Entry,
+    OtherLoad,
+    blas_default,
+    blas_limit,
+    check_lines,
+    default_threads,
+    machine_description,
+    measure,
+    print_scaling,
+    print_table,
+    runs,
+)
 
 from jetlag import physl  # noqa: E402
 
 CACHE = ROOT / "bench" / "results" / "cache"
+ALPHA = 1e-5
 
 
-def measure(function, args_factory, repeats: int) -> list[float]:
-    """Seconds of `repeats` calls, after one warm-up call; args are rebuilt each time."""
-    function(*args_factory())
-    times = []
-    for _ in range(repeats):
-        args = args_factory()
-        start = time.perf_counter()
-        function(*args)
-        times.append(time.perf_counter() - start)
-    return times
+# -- workloads ------------------------------------------------------------------------
 
 
-def summary(times: list[float], per: int) -> str:
-    """`median (min-max)` in milliseconds per unit of work."""
-    scale = 1e3 / per
-    return (
-        f"{statistics.median(times) * scale:9.2f} ms "
-        f"({min(times) * scale:.2f}-{max(times) * scale:.2f})"
-    )
-
-
-def movielens_ratings() -> tuple[np.ndarray, str]:
+def movielens_ratings(download: bool) -> tuple[np.ndarray, str]:
     """Real MovieLens-100k ratings when the recbole wheel can be had, else synthetic."""
     CACHE.mkdir(parents=True, exist_ok=True)
     wheels = list(CACHE.glob("recbole-1.2.1-*.whl"))
-    if not wheels:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "-q",
-                "--no-deps",
-                "recbole==1.2.1",
-                "-d",
-                str(CACHE),
-            ],
-            check=False,
-        )
+    if not wheels and download:
+        command = "pip download -q --no-deps recbole==1.2.1 -d".split()
+        subprocess.run([sys.executable, "-m", *command, str(CACHE)], check=False)
         wheels = list(CACHE.glob("recbole-1.2.1-*.whl"))
     if wheels:
         return data.movielens_100k(wheels[0]), "MovieLens-100k (real)"
     return data.synthetic_ratings(), "synthetic MovieLens-shaped"
 
 
-def main() -> None:
-    """Run the workloads and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes, 3 repeats")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=None)
-    options = parser.parse_args()
-    repeats = 3 if options.quick else options.repeats
+def dask_array_module():
+    """`dask.array`, or None when Dask is not installed."""
+    try:
+        import dask.array
+    except ImportError:
+        return None
+    return dask.array
 
-    lra = physl(listings.lra, threads=options.threads)
-    als = physl(listings.ALS, threads=options.threads)
-    rows = []
 
-    sizes = [(1000, 20)] if options.quick else [(2000, 20), (10000, 5)]
-    for size, iterations in sizes:
-        x, y = data.lra_data(size, size)
-        args = (x, y, 1e-5, iterations, False)
-        numpy_t = measure(listings.lra, lambda args=args: args, repeats)
-        jetlag_t = measure(lra, lambda args=args: args, repeats)
-        rows.append((f"LRA {size}x{size} (per iteration)", numpy_t, jetlag_t, iterations))
-        del x, y, args
+def lra_dask(x, y, alpha: float, iterations: int, threads: int) -> np.ndarray:
+    """Listing 1 on Dask: x and y are row-chunked dask arrays; the weights stay in NumPy.
 
-    ratings, source = movielens_ratings()
-    if options.quick:
-        ratings = ratings[:200, :200]
+    Each iteration is one graph (x @ w, the sigmoid, xᵀ e summed over chunks) computed on
+    the threaded scheduler; the new weights are a small NumPy vector fed to the next one.
+    BLAS is held to one thread so Dask's workers and OpenBLAS's threads do not oversubscribe
+    the cores (measured here: 2 BLAS threads under 2 Dask workers ran 2.3x slower).
+    """
+    import dask
+    import dask.array as da
+    from threadpoolctl import threadpool_limits
+
+    weights = np.zeros(x.shape[1])
+    with (
+        dask.config.set(scheduler="threads", num_workers=threads),
+        threadpool_limits(limits=1, user_api="blas"),
+    ):
+        for _ in range(int(iterations)):
+            error = 1.0 / (1.0 + da.exp(-(x @ weights))) - y
+            weights = weights - alpha * (x.T @ error).compute()
+    return weights
+
+
+def dask_rows(x: np.ndarray, y: np.ndarray, threads: int):
+    """x and y as dask arrays chunked by rows: >= 2 chunks per thread, each at most Dask's
+    default chunk size (128 MiB)."""
+    da = dask_array_module()
+    rows = max(1, min(-(-x.shape[0] // (2 * threads)), (128 << 20) // max(1, x.strides[0])))
+    return (
+        da.from_array(x, chunks=(rows, x.shape[1]), name=False),
+        da.from_array(y, chunks=(rows,), name=False),
+    )
+
+
+@dataclass
+class Workload:
+    """One listing and how to call it: `args(warm)` for the listing, `ref_args(n, warm)` for
+    the reference on n threads; warm-up calls are smaller (fewer iterations, a slice)."""
+
+    listing: Callable[..., Any]
+    reference: Callable[..., Any]
+    args: Callable[[bool], tuple]
+    ref_args: Callable[[int, bool], tuple]
+    per: int
+
+
+def contenders(work: Workload, threads: list[int]) -> tuple[list[Entry], dict[int, list[Entry]]]:
+    """The table's rows (NumPy, JetLag unoptimized and optimized, reference) and, per thread
+    count, the scaling rows (NumPy's BLAS, JetLag optimized, reference), sharing the table's
+    entries where the configuration is the same."""
+    default = default_threads()
+
+    def entry(label: str, function: Callable, args: Callable[[bool], tuple], **extra) -> Entry:
+        return Entry(label, function, lambda: args(False), work.per, lambda: args(True), **extra)
+
+    def reference(n: int) -> Entry:
+        return entry(f"Numba reference, {n} thr", work.reference, lambda w: work.ref_args(n, w))
+
+    table = [
+        entry("NumPy", work.listing, work.args),
+        entry("JetLag unoptimized", physl(work.listing, optimize=False), work.args),
+        entry("JetLag optimized", physl(work.listing), work.args),
+        reference(default),
+    ]
+    scaling = {
+        n: [
+            table[0]
+            if n == blas_default()
+            else entry(f"NumPy, {n} BLAS thr", work.listing, work.args, context=blas_limit(n)),
+            table[2]
+            if n == default
+            else entry(f"JetLag optimized, {n} thr", physl(work.listing, threads=n), work.args),
+            table[3] if n == default else reference(n),
+        ]
+        for n in threads
+    }
+    return table, scaling
+
+
+SCALING_ROWS = ["NumPy (BLAS threads)", "JetLag optimized", "Numba reference"]
+
+
+def lra_workload(size: int, iterations: int, threads: list[int], repeats: int) -> None:
+    """Time Listing 1 on a size x size problem; print its table, checks and scaling."""
+    x, y = data.lra_data(size, size)
+    default = default_threads()
+    work = Workload(
+        listings.lra,
+        references.lra_reference,
+        lambda warm: (x, y, ALPHA, 2 if warm else iterations, False),
+        lambda n, warm: (x, y, ALPHA, 2 if warm else iterations, n),
+        iterations,
+    )
+    table, scaling = contenders(work, threads)
+    if dask_array_module() is not None:
+        xd, yd = dask_rows(x, y, default)
+        table.insert(
+            3,
+            Entry(
+                f"Dask {dask_version()}, {default} thr",
+                lra_dask,
+                lambda: (xd, yd, ALPHA, iterations, default),
+                iterations,
+                lambda: (xd, yd, ALPHA, 2, default),
+            ),
+        )
+    floor = Entry(
+        f"read-bandwidth floor, {default} thr",
+        references.read_seconds,
+        lambda: (x, default),
+        1,
+        check=False,
+    )
+    table.append(floor)
+    extra = [e for row in scaling.values() for e in row if e not in table]
+    measure(f"LRA {size}x{size}", table + extra, repeats)
+
+    bandwidth = x.nbytes / statistics.median(floor.times) / 1e9
+    print_table(
+        f"LRA {size}x{size} f64 ({x.nbytes / 1e6:.0f} MB), {iterations} iterations per "
+        f"run, {runs(repeats)}: ms per iteration",
+        table,
+        table[0],
+        floor,
+        note=f"read bandwidth {bandwidth:.1f} GB/s on {default} threads, same run",
+    )
+    check_lines(table + extra, table[0])
+    print_scaling(f"LRA {size}x{size}", scaling, SCALING_ROWS)
+
+
+def als_workload(
+    ratings: np.ndarray, source: str, factors: int, threads: list[int], repeats: int
+) -> None:
+    """Time one iteration of Listing 2; print its table, checks and scaling."""
     users, items = ratings.shape
-    x0, y0 = data.als_start(users, items, 40)
+    x0, y0 = data.als_start(users, items, factors)
+    small = ratings[: min(users, 24), : min(items, 24)]
+    xs, ys = data.als_start(*small.shape, factors)
 
-    def als_args():
-        return (ratings, 0.1, 40, 1, 40.0, x0.copy(), y0.copy())
+    def args(warm: bool) -> tuple:
+        if warm:
+            return (small, 0.1, factors, 1, 40.0, xs.copy(), ys.copy())
+        return (ratings, 0.1, factors, 1, 40.0, x0.copy(), y0.copy())
 
-    numpy_t = measure(listings.ALS, als_args, max(1, repeats))
-    jetlag_t = measure(als, als_args, max(1, repeats))
-    rows.append(
-        (f"ALS {users}x{items}, 40 factors, {source} (per iteration)", numpy_t, jetlag_t, 1)
+    work = Workload(
+        listings.ALS, references.als_reference, args, lambda n, warm: args(warm) + (n,), 1
     )
+    table, scaling = contenders(work, threads)
+    extra = [e for row in scaling.values() for e in row if e not in table]
+    measure(f"ALS {users}x{items}", table + extra, repeats)
 
+    print_table(
+        f"ALS {users}x{items}, {factors} factors, reg 0.1, {source}, 1 iteration per "
+        f"run, {runs(repeats)}: ms per iteration",
+        table,
+        table[0],
+    )
+    if dask_array_module() is not None:
+        print(
+            f"  (Dask: skipped. The listing is a Python loop of two small {factors}x{factors} "
+            "solves per user and item; as Dask each would be a graph costing milliseconds to "
+            "schedule, so the row would only measure Dask's per-graph overhead.)"
+        )
+    check_lines(table + extra, table[0])
+    conf, identity = 40.0 * ratings, np.identity(factors)
+    user = references.system_condition(conf, y0.T @ y0 + 0.1 * identity, y0)
+    item = references.system_condition(conf.T, x0.T @ x0 + 0.1 * identity, table[0].result[:users])
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()},"
-        f" NumPy {np.__version__}; repeats={repeats}; median (min-max)"
+        f"  conditioning: user systems up to {user:.1e}, item systems up to {item:.1e} (the "
+        "listing pairs the old XᵀX with the new X); any evaluation order other than NumPy's "
+        f"may move results by up to ~{max(user, item) * np.finfo(float).eps:.0e} relative"
     )
-    print(f"{'workload':58} {'NumPy':>28} {'JetLag':>28} {'JetLag/NumPy':>13}")
-    for name, numpy_t, jetlag_t, per in rows:
-        ratio = statistics.median(jetlag_t) / statistics.median(numpy_t)
-        print(f"{name:58} {summary(numpy_t, per):>28} {summary(jetlag_t, per):>28} {ratio:13.2f}")
+    print_scaling(f"ALS {users}x{items}", scaling, SCALING_ROWS)
+
+
+def full_lra(repeats: int) -> None:
+    """The paper's full size: LRA 10000², 1000 iterations, JetLag optimized vs the reference."""
+    size, iterations = 10_000, 1000
+    x, y = data.lra_data(size, size)
+    default = default_threads()
+    jetlag = Entry(
+        "JetLag optimized",
+        physl(listings.lra),
+        lambda: (x, y, ALPHA, iterations, False),
+        1,
+        lambda: (x, y, ALPHA, 2, False),
+    )
+    reference = Entry(
+        f"Numba reference, {default} thr",
+        references.lra_reference,
+        lambda: (x, y, ALPHA, iterations, default),
+        1,
+        lambda: (x, y, ALPHA, 2, default),
+    )
+    floor = Entry(
+        "read-bandwidth floor", references.read_seconds, lambda: (x, default), 1, check=False
+    )
+    measure(f"LRA {size}x{size} x {iterations}", [jetlag, reference, floor], repeats)
+    print(
+        f"\nLRA {size}x{size}, {iterations} iterations (the paper's full size), {runs(repeats)}"
+        ": total seconds, median (min-max); NumPy is not timed at this size"
+    )
+    base = statistics.median(reference.times)
+    for entry, factor in ((jetlag, 1), (reference, 1), (floor, iterations)):
+        times = [t * factor for t in entry.times]
+        median = statistics.median(times)
+        print(
+            f"  {entry.label:34} {median:8.1f} s ({min(times):.1f}-{max(times):.1f})"
+            f" {median / base:7.2f} x reference"
+        )
+    check_lines([jetlag], reference, against="the Numba reference")
+
+
+def dask_version() -> str:
+    """The installed Dask's version."""
+    import dask
+
+    return dask.__version__
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the options, run the workloads and print the tables."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="smaller sizes, 3 repeats")
+    mode.add_argument("--smoke", action="store_true", help="tiny synthetic inputs, no download")
+    mode.add_argument("--full", action="store_true", help="only LRA 10000², 1000 iterations")
+    parser.add_argument("--repeats", type=int, default=None, help="timed runs per row (5)")
+    parser.add_argument("--threads", default="1,2", help="thread counts to scale over (1,2)")
+    options = parser.parse_args(argv)
+    repeats = options.repeats or (3 if options.quick else 1 if options.smoke else 5)
+    threads = sorted({int(t) for t in options.threads.split(",") if t.strip()})
+
+    load = OtherLoad()
+    print(machine_description())
+    print(
+        "JetLag runs with its defaults (rewrites on, trace mode profile); rows of a table are "
+        "measured in the same run, interleaved; vs NumPy = median / NumPy's median."
+    )
+    if options.full:
+        full_lra(repeats)
+    else:
+        sizes = {"smoke": [(300, 10)], "quick": [(1000, 20), (2000, 10)]}
+        chosen = "smoke" if options.smoke else "quick" if options.quick else ""
+        for size, iterations in sizes.get(chosen, [(2000, 20), (10000, 5)]):
+            lra_workload(size, iterations, threads, repeats)
+        if options.smoke:
+            ratings, source = data.synthetic_ratings(60, 80, density=0.1, seed=2), "synthetic"
+            als_workload(ratings, source, 8, threads, repeats)
+        else:
+            ratings, source = movielens_ratings(download=True)
+            if options.quick:
+                ratings = ratings[:200, :200]
+            als_workload(ratings, source, 40, threads, repeats)
+    print(f"\n{load.report()}")
 
 
 if __name__ == "__main__":

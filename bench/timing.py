@@ -1,0 +1,239 @@
+"""Timing and printing shared by the benchmarks: interleaved runs, tables, checks, machine.
+
+`measure` times every Entry of one table round by round (so drift hits all rows alike) after
+one warm-up call each; `print_table` prints median (min-max) per unit of work and the ratio
+to the first row; `check_lines` compares results; `OtherLoad` reports how much CPU other
+processes used during the run, because every number here is only as good as the quiet
+machine it was taken on. Nothing here knows a workload.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+TOLERANCE = 1e-10
+
+
+@dataclass(eq=False)
+class Entry:
+    """One row to time: `function(*make_args())`, `per` units of work (iterations) a call."""
+
+    label: str
+    function: Callable[..., Any]
+    make_args: Callable[[], tuple]
+    per: float = 1
+    warm_args: Callable[[], tuple] | None = None
+    check: bool = True
+    context: Callable[[], AbstractContextManager] = nullcontext
+    times: list[float] = field(default_factory=list)
+    result: Any = None
+
+
+def measure(name: str, entries: list[Entry], repeats: int) -> None:
+    """Warm every entry up once, then time `repeats` rounds, one call of each per round.
+
+    Arguments are built (and contexts entered) outside the timed region; the result of the
+    last call is kept for the checks. Progress goes to stderr.
+    """
+    for entry in entries:
+        with entry.context():
+            entry.function(*(entry.warm_args or entry.make_args)())
+    for round_ in range(repeats):
+        print(f"  [{name}: round {round_ + 1}/{repeats}]", file=sys.stderr, flush=True)
+        for entry in entries:
+            with entry.context():
+                args = entry.make_args()
+                start = time.perf_counter()
+                entry.result = entry.function(*args)
+                entry.times.append(time.perf_counter() - start)
+
+
+def runs(count: int) -> str:
+    """`1 run`, `5 runs`."""
+    return f"{count} run{'s' if count != 1 else ''}"
+
+
+def ratio(value: float) -> str:
+    """A ratio with two decimals, or three significant digits when below 0.1."""
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.3g}"
+
+
+def milliseconds(value: float) -> str:
+    """A time in ms with about three significant digits."""
+    digits = 0 if value >= 100 else 1 if value >= 10 else 2 if value >= 1 else 3
+    return f"{value:.{digits}f}"
+
+
+def spread(entry: Entry) -> tuple[float, str]:
+    """(median ms per unit, `median (min-max)` text) of an entry's times."""
+    scale = 1e3 / entry.per
+    median = statistics.median(entry.times) * scale
+    low, high = min(entry.times) * scale, max(entry.times) * scale
+    return median, f"{milliseconds(median)} ({milliseconds(low)}-{milliseconds(high)})"
+
+
+def print_table(
+    title: str, entries: list[Entry], numpy: Entry, floor: Entry | None = None, note: str = ""
+) -> None:
+    """Rows of median (min-max) ms per unit, ratio to NumPy and, with a floor, % of it."""
+    print(f"\n{title}")
+    base = spread(numpy)[0]
+    header = f"  {'implementation':34} {'median (min-max) ms':>28} {'vs NumPy':>9}"
+    print(header + (f" {'read-bw floor / time':>21}" if floor else ""))
+    for entry in entries:
+        median, text = spread(entry)
+        line = f"  {entry.label:34} {text:>28} {ratio(median / base):>9}"
+        if floor is not None:
+            line += f" {100 * spread(floor)[0] / median:20.0f}%"
+        print(line)
+    if note:
+        print(f"  ({note})")
+
+
+def relative_difference(got: Any, expected: Any) -> float:
+    """max |got - expected| / max |expected| (the tests' measure)."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        return float("inf")
+    return float(np.max(np.abs(got - expected)) / max(np.max(np.abs(expected)), 1e-300))
+
+
+def check_lines(entries: list[Entry], baseline: Entry, against: str = "NumPy") -> None:
+    """Print, for each checked entry, its difference from `baseline` and OK / ABOVE.
+
+    NumPy's own other rows (other BLAS thread counts) are printed as the problem's rounding
+    spread, and every difference from them too: a result may differ from NumPy by less
+    than NumPy differs from itself.
+    """
+    others = [e for e in entries if e is not baseline and e.label.startswith("NumPy")]
+    for entry in entries:
+        if entry is baseline or not entry.check:
+            continue
+        difference = relative_difference(entry.result, baseline.result)
+        if entry in others:
+            print(
+                f"  spread: {entry.label} vs {baseline.label}: {difference:.1e} "
+                "(NumPy against itself: this problem's rounding sensitivity)"
+            )
+            continue
+        verdict = "OK" if difference <= TOLERANCE else f"ABOVE {TOLERANCE:.0e}"
+        also = "".join(
+            f" (vs {other.label}: {relative_difference(entry.result, other.result):.1e})"
+            for other in others
+        )
+        print(
+            f"  check: {entry.label} equal to {against} to {TOLERANCE:.0e} relative: "
+            f"{difference:.1e} {verdict}{also}"
+        )
+
+
+def print_scaling(name: str, scaling: dict[int, list[Entry]], rows: list[str]) -> None:
+    """One row per implementation, one column per thread count, and the speed-up."""
+    counts = sorted(scaling)
+    print(f"\n{name} thread scaling: median (min-max) ms per iteration")
+    cells = "".join(f"{f'{n} thread' + ('s' if n > 1 else ''):>26}" for n in counts)
+    print(f"  {'implementation':24}{cells} {f'{counts[0]} -> {counts[-1]}':>9}")
+    for index, row in enumerate(rows):
+        texts = "".join(f"{spread(scaling[n][index])[1]:>26}" for n in counts)
+        first, last = spread(scaling[counts[0]][index])[0], spread(scaling[counts[-1]][index])[0]
+        print(f"  {row:24}{texts} {first / last:8.2f}x")
+
+
+def default_threads() -> int:
+    """Threads JetLag and the references use by default: JETLAG_THREADS, else the cores."""
+    env = os.environ.get("JETLAG_THREADS")
+    return max(1, int(env)) if env else len(os.sched_getaffinity(0))
+
+
+def blas_default() -> int:
+    """BLAS threads NumPy uses when nobody limits them."""
+    from threadpoolctl import threadpool_info
+
+    counts = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    return counts[0] if counts else 1
+
+
+def blas_limit(threads: int) -> Callable[[], AbstractContextManager]:
+    """A context factory holding NumPy's BLAS to `threads` threads."""
+    from threadpoolctl import threadpool_limits
+
+    return lambda: threadpool_limits(limits=threads, user_api="blas")
+
+
+def machine_description() -> str:
+    """CPU model, cores, Python, NumPy, Numba, Dask and BLAS of this run."""
+    import numba
+    from threadpoolctl import threadpool_info
+
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    blas = next((i for i in threadpool_info() if i["user_api"] == "blas"), None)
+    blas_text = (
+        f"{blas['internal_api']} {blas['version']} ({blas.get('architecture')}, "
+        f"{blas['num_threads']} threads)"
+        if blas
+        else "none found"
+    )
+    try:
+        dask = importlib.metadata.version("dask")
+    except importlib.metadata.PackageNotFoundError:
+        dask = "not installed"
+    return (
+        f"machine: {model}, {os.cpu_count()} logical CPUs ({len(os.sched_getaffinity(0))} "
+        f"usable); Python {platform.python_version()}, NumPy {np.__version__}, Numba "
+        f"{numba.__version__}, Dask {dask}; BLAS {blas_text}"
+    )
+
+
+class OtherLoad:
+    """CPU time other processes used while this benchmark ran (from /proc/stat).
+
+    Timings taken while something else competes for the cores are not comparable run to
+    run (and punish spinning thread pools, such as OpenBLAS's, far more than others), so
+    each script prints how busy the machine was besides itself.
+    """
+
+    def __init__(self) -> None:
+        self.start = self._sample()
+
+    @staticmethod
+    def _sample() -> tuple[float, float, float]:
+        try:
+            fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        except OSError:
+            return (0.0, 0.0, 0.0)
+        # user nice system idle iowait irq softirq steal: everything but idle/iowait is busy.
+        ticks = [int(value) for value in fields[:8]]
+        busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+        mine = os.times()
+        return busy, mine.user + mine.system, time.perf_counter()
+
+    def report(self) -> str:
+        """`other processes used X CPU-s of the Y available (Z %)` since construction."""
+        busy, mine, now = self._sample()
+        others = max(0.0, (busy - self.start[0]) - (mine - self.start[1]))
+        available = (now - self.start[2]) * len(os.sched_getaffinity(0))
+        share = 100 * others / available if available else 0.0
+        warning = " -- timings disturbed, compare rows of one table only" if share > 10 else ""
+        return (
+            f"other processes used {others:.1f} CPU-s of the {available:.1f} available "
+            f"during this run ({share:.0f} %){warning}"
+        )

@@ -1,0 +1,85 @@
+"""The benchmarks run end to end on tiny synthetic inputs and print their tables.
+
+Each script runs as a subprocess, as a user would run it. Only the shape of the output
+is asserted (tables, rows, the equal-to-NumPy checks); never a time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_bench(script: str, *args: str) -> str:
+    """stdout of `python bench/<script> args`, after asserting it exited 0."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def table_rows(output: str, title: str) -> list[str]:
+    """The indented lines of the block that starts with `title` (up to the blank line)."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    block = []
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            break
+        block.append(line.strip())
+    return block
+
+
+def test_bench_paper_smoke_prints_every_table_and_the_checks_pass():
+    output = run_bench("bench_paper.py", "--smoke", "--repeats", "1", "--threads", "1,2")
+    assert output.startswith("machine: ")
+    lra = table_rows(output, "LRA 300x300 f64")
+    als = table_rows(output, "ALS 60x80, 8 factors")
+    for rows in (lra, als):
+        assert rows[0].startswith("implementation") and "vs NumPy" in rows[0]
+        for name in ("NumPy", "JetLag unoptimized", "JetLag optimized", "Numba reference"):
+            assert any(row.startswith(name) for row in rows[1:]), name
+        checks = [row for row in rows if row.startswith("check: ")]
+        assert len(checks) >= 4
+        assert all(" OK" in row and "ABOVE" not in row for row in checks), checks
+    assert any(row.startswith("read-bandwidth floor") for row in lra)
+    assert "read-bw floor / time" in lra[0]
+    if importlib.util.find_spec("dask") is not None:
+        assert any(row.startswith("Dask ") for row in lra)
+        assert any(row.startswith("check: Dask ") for row in lra)
+        assert any("Dask: skipped" in row for row in als)
+    for name in ("LRA 300x300", "ALS 60x80"):
+        scaling = table_rows(output, f"{name} thread scaling")
+        assert "1 thread" in scaling[0] and "2 threads" in scaling[0]
+        assert [row.split("  ")[0] for row in scaling[1:]] == [
+            "NumPy (BLAS threads)",
+            "JetLag optimized",
+            "Numba reference",
+        ]
+
+
+def test_bench_tasks_smoke_prints_one_row_per_policy():
+    output = run_bench("bench_tasks.py", "--smoke")
+    rows = table_rows(output, "2,000 iterations of a trivial array op")
+    assert rows[0].startswith("loop: how it runs") and "us per task" in rows[0]
+    for shape in ("chain", "independent"):
+        for how in (
+            "plain Python/NumPy",
+            "JetLag, optimized (default)",
+            "JetLag, adaptive",
+            "JetLag, array ops as tasks",
+            "JetLag, every op a task",
+        ):
+            assert any(row.startswith(f"{shape}: {how}") for row in rows), (shape, how)
+    tasks_row = next(row for row in rows if row.startswith("chain: JetLag, array ops as tasks"))
+    assert float(tasks_row.split()[6]) >= 1.0  # the knob works: the add is a pool task
+    assert any(row.startswith("goal <= 20 us per task, chain: JetLag") for row in rows)
