@@ -84,7 +84,44 @@ def support_shifted_weighted_product(t, c, n, v):  # pragma: no cover - compiled
     return out
 
 
-@njit(nogil=True)
+@njit(nogil=True, error_model="numpy")
 def support_inverse_dot(a, b):  # pragma: no cover - compiled
-    """inverse(a) @ b as one LU solve (LAPACK gesv)."""
-    return np.linalg.solve(a, b)
+    """inverse(a) @ b as one LU solve with partial pivoting, like LAPACK's gesv.
+
+    Written out rather than np.linalg.solve: Numba needs several seconds per process to
+    compile its solve, and these matrices are small. An exactly zero pivot is singular,
+    as for LAPACK; rows are scaled by the pivot's reciprocal, as LAPACK's getf2 does.
+    """
+    n = a.shape[0]
+    if a.shape[1] != n or b.shape[0] != n:
+        raise ValueError("inverse_dot: a must be square and b must have as many rows as a")
+    lu = a.astype(np.float64)
+    rhs = np.ascontiguousarray(b).astype(np.float64).reshape((n, -1))
+    for k in range(n):
+        pivot, largest = k, abs(lu[k, k])
+        for i in range(k + 1, n):
+            if abs(lu[i, k]) > largest:
+                pivot, largest = i, abs(lu[i, k])
+        if largest == 0.0:
+            raise np.linalg.LinAlgError("Matrix is singular to machine precision.")
+        if pivot != k:
+            for j in range(n):
+                lu[k, j], lu[pivot, j] = lu[pivot, j], lu[k, j]
+            for c in range(rhs.shape[1]):
+                rhs[k, c], rhs[pivot, c] = rhs[pivot, c], rhs[k, c]
+        row_k, rhs_k = lu[k], rhs[k]
+        reciprocal = 1.0 / row_k[k]
+        for i in range(k + 1, n):
+            row_i, rhs_i = lu[i], rhs[i]
+            factor = row_i[k] * reciprocal
+            for j in range(k + 1, n):
+                row_i[j] -= factor * row_k[j]
+            for c in range(rhs.shape[1]):
+                rhs_i[c] -= factor * rhs_k[c]
+    for k in range(n - 1, -1, -1):
+        for c in range(rhs.shape[1]):
+            total = rhs[k, c]
+            for j in range(k + 1, n):
+                total -= lu[k, j] * rhs[j, c]
+            rhs[k, c] = total / lu[k, k]
+    return rhs.reshape(b.shape)

@@ -52,6 +52,7 @@ SPECIAL_FORMS = frozenset(
         "block",
         "if",
         "while",
+        "compiled_loop",
         "for",
         "lambda",
         "break",

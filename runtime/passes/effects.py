@@ -20,7 +20,7 @@ from jetlag.runtime.primitives import REGISTRY
 #: Forms the scheduler evaluates itself (docs/physl.md), not registry primitives.
 SPECIAL_FORMS = frozenset(
     {"define", "lambda", "store", "block", "if", "while", "for", "break", "continue", "return"}
-    | {"__and", "__or"}
+    | {"__and", "__or", "compiled_loop"}
 )
 
 #: Primitives that may write into their first argument (nan_to_num(x, copy=false)).

@@ -24,6 +24,7 @@ from jetlag.runtime.errors import PhySLError, PhySLRuntimeError
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Program, Variable
 from jetlag.runtime.measure.events import EventLog, TaskEvent, new_guid, now_ns, task_scope
 from jetlag.runtime.primitives.registry import REGISTRY
+from jetlag.runtime.scheduler import compiled as _compiled  # noqa: F401  (registers compiled_loop)
 from jetlag.runtime.scheduler.futures import Future, resolved
 from jetlag.runtime.scheduler.policy import AdaptivePolicy, InlinePolicy
 from jetlag.runtime.scheduler.pool import TaskPool

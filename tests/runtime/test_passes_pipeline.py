@@ -30,7 +30,13 @@ def strip_comments(text: str) -> str:
 
 
 def test_pipeline_is_an_explicit_list_of_named_passes():
-    names = ["algebra", "glm-fusion", "dead-definitions", "elementwise-fusion"]
+    names = [
+        "algebra",
+        "glm-fusion",
+        "dead-definitions",
+        "elementwise-fusion",
+        "compile-loops",
+    ]
     assert [p.name for p in PIPELINE] == names
     assert explain(Program(())).passes == tuple(names)
 
@@ -64,8 +70,10 @@ def test_als_optimized_equals_numpy_to_1e_10(als):
     want = listings.ALS(*args, x0.copy(), y0.copy())
     got = execute(optimize(als), "ALS", (*args, x0.copy(), y0.copy())).value
     plain = execute(als, "ALS", (*args, x0.copy(), y0.copy())).value
-    np.testing.assert_allclose(got, want, rtol=1e-10)
-    np.testing.assert_allclose(plain, want, rtol=1e-10)
+    # Relative to the largest factor, as test_listings measures: a tiny entry (-0.0059
+    # among entries ~2.5) carries the same absolute rounding as its neighbours.
+    for result in (got, plain):
+        assert np.abs(result - want).max() <= 1e-10 * np.abs(want).max()
 
 
 def test_rewritten_nodes_keep_the_place_of_the_node_they_replace(als):
@@ -91,7 +99,7 @@ def test_comments_sit_above_the_statements_they_explain(als):
     lines = explain(als).text().splitlines()
     index = next(i for i, line in enumerate(lines) if line.strip().startswith("store$65$12("))
     assert lines[index - 1] == (
-        "                        # rewrite: dot(inverse(A), b) -> inverse_dot(A, b): "
+        "                            # rewrite: dot(inverse(A), b) -> inverse_dot(A, b): "
         "one LU solve instead of an inverse and a product"
     )
     removed = [line.strip() for line in lines if "# removed:" in line]

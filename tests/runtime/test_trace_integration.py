@@ -13,10 +13,8 @@ from jetlag.runtime.measure.trace import Trace
 
 
 def gradient_step(x, w, steps):
-    i = 0
-    while i < steps:
+    for _ in range(steps):  # a `for` stays interpreted: its primitives are traced one by one
         w = w - 1e-3 * np.dot(np.transpose(x), np.dot(x, w))
-        i += 1
     return w
 
 
