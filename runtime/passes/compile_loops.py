@@ -19,14 +19,18 @@ the values' types do not compile. This module must not evaluate or build.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jetlag.runtime.codegen.loops import lowerable
 from jetlag.runtime.ir.nodes import Call, Node, Program, Variable
-from jetlag.runtime.passes.effects import bound_names, is_function_definition, is_user_call
-from jetlag.runtime.passes.protocol import Applied, PassResult, statement_key
+from jetlag.runtime.passes.effects import (
+    bound_names,
+    is_function_definition,
+    is_user_call,
+    nested_function_body,
+)
+from jetlag.runtime.passes.protocol import Applied, PassResult, rebuilt, statement_key
 from jetlag.runtime.primitives.registry import REGISTRY
 
 #: The special form the scheduler runs a compiled loop with.
@@ -201,7 +205,7 @@ def _escaping_bodies(body: Node) -> list[Node]:
         if node.name in _FUSED:
             stack.extend(a for a in node.args if not (isinstance(a, Call) and a.name == "lambda"))
             continue
-        inner = _nested_body(node)
+        inner = nested_function_body(node)
         if inner is not None:
             bodies.append(inner)
             continue
@@ -223,15 +227,6 @@ class _Scope:
         self.captured: set[str] = set()
         for inner in _escaping_bodies(body):
             self.captured |= _reads(inner)
-
-
-def _nested_body(node: Call) -> Node | None:
-    if node.name == "lambda" and node.args:
-        return node.args[-1]
-    if is_function_definition(node):
-        value = node.args[1]
-        return value.args[-1] if len(node.args) == 2 else node.args[-1]  # type: ignore[union-attr]
-    return None
 
 
 class _Walker:
@@ -320,6 +315,4 @@ class CompileLoops:
         """The program with compilable loops wrapped in compiled_loop(...)."""
         walker = _Walker(bound_names(program))
         body = tuple(walker.top_level(node) for node in program.body)
-        if all(new is old for new, old in zip(body, program.body, strict=True)):
-            return PassResult(program, tuple(walker.applied))
-        return PassResult(dataclasses.replace(program, body=body), tuple(walker.applied))
+        return rebuilt(program, body, walker.applied)

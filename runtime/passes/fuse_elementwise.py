@@ -18,15 +18,13 @@ may shadow a primitive). This module must not evaluate.
 
 from __future__ import annotations
 
-import dataclasses
-
 import jetlag.runtime.primitives.fused_map  # noqa: F401  (registers fused_elementwise)
 from jetlag.runtime.codegen.lowerings import numba_template
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Program, Variable
 from jetlag.runtime.ir.text import print_physl
 from jetlag.runtime.passes.effects import bound_names
 from jetlag.runtime.passes.patterns import retag
-from jetlag.runtime.passes.protocol import Applied, PassResult, statement_key
+from jetlag.runtime.passes.protocol import Applied, PassResult, rebuilt, statement_key
 from jetlag.runtime.primitives.fused_body import fusable_call
 from jetlag.runtime.primitives.registry import REGISTRY
 
@@ -134,6 +132,4 @@ class ElementwiseFusion:
         """The program with its elementwise trees fused (the top level included)."""
         fuser = _Fuser(bound_names(program))
         body = tuple(fuser.statement(node) for node in program.body)
-        if all(new is old for new, old in zip(body, program.body, strict=True)):
-            return PassResult(program, tuple(fuser.applied))
-        return PassResult(dataclasses.replace(program, body=body), tuple(fuser.applied))
+        return rebuilt(program, body, fuser.applied)

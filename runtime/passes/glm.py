@@ -23,7 +23,6 @@ changed (a notebook's later cells may read its names). This module must not eval
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 import jetlag.runtime.primitives.fused  # noqa: F401  (registers glm_gradient)
@@ -38,7 +37,7 @@ from jetlag.runtime.passes.effects import (
 from jetlag.runtime.passes.facts import Aliases, Facts
 from jetlag.runtime.passes.glm_scope import ScopeUsage, assignment, free_variables, substitute
 from jetlag.runtime.passes.patterns import tree_key
-from jetlag.runtime.passes.protocol import Applied, PassResult, statement_key
+from jetlag.runtime.passes.protocol import Applied, PassResult, rebuilt, statement_key
 from jetlag.runtime.primitives.fused_body import fusable_call
 from jetlag.runtime.primitives.registry import REGISTRY
 
@@ -250,6 +249,4 @@ class GlmFusion:
         """The program with every provably equivalent GLM gradient fused."""
         walker = _Walker(bound_names(program))
         body = tuple(walker.top_level(node) for node in program.body)
-        if all(new is old for new, old in zip(body, program.body, strict=True)):
-            return PassResult(program, tuple(walker.applied))
-        return PassResult(dataclasses.replace(program, body=body), tuple(walker.applied))
+        return rebuilt(program, body, walker.applied)

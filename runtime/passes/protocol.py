@@ -8,6 +8,7 @@ PhySL can say why it differs (annotate.py). This module holds no pass itself.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,3 +52,11 @@ class Pass(Protocol):
     def run(self, program: Program) -> PassResult:
         """The rewritten program (the input is never mutated) and the changes made."""
         ...
+
+
+def rebuilt(program: Program, body: tuple[Node, ...], applied: list[Applied]) -> PassResult:
+    """The PassResult for `program` with its statements replaced by `body` (the same
+    Program object when no statement changed, so callers can test identity)."""
+    if all(new is old for new, old in zip(body, program.body, strict=True)):
+        return PassResult(program, tuple(applied))
+    return PassResult(dataclasses.replace(program, body=body), tuple(applied))
