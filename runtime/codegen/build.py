@@ -2,10 +2,11 @@
 
 Generated source is written to `<cache>/jk_<digest>.py` and imported as a module, so Numba
 and tracebacks can show its lines and a curious user can open the kernel JetLag ran. Numba's
-own disk cache (`cache=True`) is not used: it unpickles files, and no pickle is loaded
-anywhere in JetLag, so each process compiles a kernel once on first use. The source handed here is
-built only by this package's emitters from registry templates, generated identifiers and
-numeric literals: never from user text (emit.py checks every literal).
+own machine-code cache (`cache=True`) is deliberately not used: it stores compiled code as
+serialized objects and loads them back, which JetLag never does; each process compiles a
+kernel once on first use. The source handed here is built only by this package's emitters
+from registry templates, generated identifiers and numeric literals: never from user text
+(emit.py checks every literal), so importing it runs nothing a user wrote.
 
 The cache directory is `JETLAG_CACHE_DIR`, else `~/.cache/jetlag/kernels`, else a per-user
 temporary directory when the home is not writable.

@@ -31,6 +31,7 @@ from jetlag.runtime.primitives.fused_body import (
     body_facts,
     elementwise_body,
     evaluate_elementwise,
+    kernel_scalar,
     sampled_dtype,
 )
 from jetlag.runtime.primitives.parallel import MIN_CHUNK_ELEMENTS, chunk_bounds, parallel_for
@@ -44,7 +45,6 @@ BLOCK_BYTES = 1 << 22
 #: Bounds on rows per block (few rows make the per-block NumPy calls dominate).
 MIN_BLOCK_ROWS, MAX_BLOCK_ROWS = 4, 8192
 
-_KERNEL_SCALARS = (bool, int, float, np.bool_, np.int64, np.float64)
 _FLOAT_KINDS = frozenset("fc")
 _NUMERIC_KINDS = frozenset("biufc")
 
@@ -95,9 +95,7 @@ def _kernel_layout(
                 return None
             layout += "a"
             signature.append(operand.dtype)
-        elif isinstance(operand, _KERNEL_SCALARS):
-            if isinstance(operand, int) and not -(2**63) <= operand < 2**63:
-                return None
+        elif kernel_scalar(operand):
             layout += "s"
             signature.append(type(operand))
         else:

@@ -28,6 +28,7 @@ from jetlag.runtime.primitives.fused_body import (
     body_facts,
     elementwise_body,
     evaluate_elementwise,
+    kernel_scalar,
     sampled_dtype,
 )
 from jetlag.runtime.primitives.parallel import chunk_bounds, parallel_for
@@ -35,8 +36,6 @@ from jetlag.runtime.primitives.registry import primitive
 
 #: Smallest result (elements) worth a compiled loop; smaller ones evaluate through NumPy.
 FUSE_MIN_ELEMENTS = 1 << 14
-
-_SCALARS = (bool, int, float, np.bool_, np.int64, np.float64)
 
 
 def _parts(f: Any) -> tuple[tuple[str, ...], Node]:
@@ -71,9 +70,7 @@ def _plan(operands: tuple, params: tuple[str, ...], body: Node) -> tuple[str, tu
             signature.append(operand.dtype)
         else:
             scalar = operand[()] if isinstance(operand, np.ndarray) else operand
-            if not isinstance(scalar, _SCALARS):
-                return None
-            if isinstance(scalar, int) and not -(2**63) <= scalar < 2**63:
+            if not kernel_scalar(scalar):
                 return None
             layout += "s"
             inputs.append(scalar)

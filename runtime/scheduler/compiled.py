@@ -25,7 +25,6 @@ failure. This module decides nothing about which loops compile.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 import warnings
@@ -43,6 +42,7 @@ from jetlag.runtime.errors import PhySLError
 from jetlag.runtime.ir.nodes import Call, Node, Variable
 from jetlag.runtime.measure.events import TaskEvent, new_guid, now_ns, task_scope
 from jetlag.runtime.passes.compile_loops import LoopFacts, loop_facts
+from jetlag.runtime.scheduler.blas import single_threaded_blas
 from jetlag.runtime.scheduler.futures import Future, resolved
 from jetlag.runtime.scheduler.scope import FunctionValue, Scope
 from jetlag.runtime.scheduler.special_forms import special_form
@@ -85,7 +85,6 @@ class LoopHistory:
 
 _lock = threading.Lock()
 _histories: dict[int, tuple[Call, LoopHistory]] = {}
-_blas: list[Any] = []  # the ThreadpoolController, made once Numba's BLAS is loaded
 
 
 def history(node: Call) -> LoopHistory:
@@ -254,20 +253,6 @@ def _compile(record: LoopHistory, variant: Variant, key: tuple) -> str | None:
     return None
 
 
-def _one_blas_thread() -> Any:
-    """A context holding every BLAS loaded (NumPy's and Numba's, from SciPy) to one thread."""
-    with _lock:
-        if not _blas:
-            import scipy.linalg.cython_blas  # noqa: F401  (what Numba's np.dot and solve call)
-            from threadpoolctl import ThreadpoolController
-
-            _blas.append(ThreadpoolController())
-        controller = _blas[0]
-    if not controller.select(user_api="blas").lib_controllers:
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
-
-
 def _interpret(run: Run, loop: Call, scope: Scope, record: LoopHistory, reason: str) -> Any:
     with _lock:
         record.interpreted_runs += 1
@@ -329,8 +314,7 @@ def _execute(run: Run, node: Call, record: LoopHistory, variant: Variant, key: t
         else:
             future.set_result(outcome)
 
-    # Set from the driver: OpenBLAS ignores a worker thread's request here.
-    with _one_blas_thread():
+    with single_threaded_blas(include_scipy=True):
         run.pool.submit(work)
         _wait(future, stop)
     if future.error is None:

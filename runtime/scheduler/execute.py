@@ -8,36 +8,19 @@ and makes sure an interrupted or failed run leaves the pool clean.
 from __future__ import annotations
 
 import sys
-import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from jetlag.runtime.ir.nodes import Program
 from jetlag.runtime.measure.events import EventLog, TaskEvent, now_ns
 from jetlag.runtime.primitives.parallel import default_workers, use_runner
+from jetlag.runtime.scheduler.blas import single_threaded_blas
 from jetlag.runtime.scheduler.evaluator import Run
 from jetlag.runtime.scheduler.futures import Future
 from jetlag.runtime.scheduler.policy import InlinePolicy
 from jetlag.runtime.scheduler.pool import TaskPool, shared_pool
 from jetlag.runtime.scheduler.scope import FunctionValue, Scope
-
-_blas_controller = None
-_blas_lock = threading.Lock()
-
-
-def _single_threaded_blas():
-    """Context holding BLAS to one thread (a no-op when threadpoolctl finds no BLAS)."""
-    global _blas_controller
-    with _blas_lock:
-        if _blas_controller is None:
-            from threadpoolctl import ThreadpoolController
-
-            _blas_controller = ThreadpoolController()
-    if not _blas_controller.select(user_api="blas").lib_controllers:
-        return nullcontext()
-    return _blas_controller.limit(limits=1, user_api="blas")
-
 
 #: GIL switch interval during a run. Workers and the driver hand the GIL back and forth
 #: around every NumPy call; with Python's default (5 ms) each handoff can stall a small
@@ -85,7 +68,7 @@ def execute(
     run = Run(program, pool, policy, log)
     globals_ = Scope()
     start = now_ns()
-    with use_runner(pool), _single_threaded_blas(), _short_gil_switches():
+    with use_runner(pool), single_threaded_blas(), _short_gil_switches():
         try:
             value = run.evaluate(program, globals_)
             if entry is not None:

@@ -172,10 +172,10 @@ def test_singular_matrix_and_bad_index_name_primitive_and_line():
 def test_blas_is_held_to_one_thread_during_a_run():
     from threadpoolctl import threadpool_info
 
-    from jetlag.runtime.scheduler.execute import _single_threaded_blas
+    from jetlag.runtime.scheduler.blas import single_threaded_blas
 
     blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
     if not blas:
         pytest.skip("NumPy is not linked to a BLAS threadpoolctl can see")
-    with _single_threaded_blas():
+    with single_threaded_blas():
         assert all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
