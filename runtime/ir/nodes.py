@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 LiteralValue = int | float | bool | str | None
 
@@ -46,7 +47,7 @@ class Node:
             yield node
             stack.extend(reversed(node.children()))
 
-    @property
+    @cached_property
     def tag(self) -> str:
         """`$line$col` of a tagged location, or '' (the Phylanx naming convention)."""
         if self.loc is None or not self.loc.tagged:
@@ -79,7 +80,7 @@ class Literal(Node):
         value = repr(self.value) if isinstance(self.value, float) else self.value
         return ("lit", type(self.value).__name__, value)
 
-    @property
+    @cached_property
     def instance_name(self) -> str:
         """Name used for this node in traces and trees."""
         return "literal" + self.tag
@@ -94,7 +95,7 @@ class Variable(Node):
     def _key(self) -> tuple:
         return ("var", self.name, _loc_key(self.loc))
 
-    @property
+    @cached_property
     def instance_name(self) -> str:
         """`name$line$col`, the Phylanx primitive-instance name."""
         return self.name + self.tag
@@ -114,7 +115,7 @@ class Call(Node):
     def _key(self) -> tuple:
         return ("call", self.name, self.args, self.kwargs, _loc_key(self.loc))
 
-    @property
+    @cached_property
     def instance_name(self) -> str:
         """`name$line$col`, the Phylanx primitive-instance name."""
         return self.name + self.tag

@@ -282,7 +282,7 @@ def _wait(future: Future, stop: np.ndarray) -> None:
         stop[0] = 1
         deadline = time.monotonic() + STOP_GRACE_S
         while not future.done() and time.monotonic() < deadline:
-            future._event.wait(_WAIT_SLICE_S)  # noqa: SLF001
+            future.wait_for(_WAIT_SLICE_S)
         raise
 
 

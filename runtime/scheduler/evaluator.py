@@ -13,7 +13,6 @@ semantics exact while unrelated work goes on.
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +21,14 @@ import numpy as np
 
 from jetlag.runtime.errors import PhySLError, PhySLRuntimeError
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Program, Variable
-from jetlag.runtime.measure.events import EventLog, TaskEvent, new_guid, now_ns, task_scope
+from jetlag.runtime.measure.events import (
+    EventLog,
+    TaskEvent,
+    enter_task,
+    leave_task,
+    new_guid,
+    now_ns,
+)
 from jetlag.runtime.primitives.registry import REGISTRY
 from jetlag.runtime.scheduler import compiled as _compiled  # noqa: F401  (registers compiled_loop)
 from jetlag.runtime.scheduler.futures import Future, resolved
@@ -63,9 +69,8 @@ class Run:
         self.fence_target: np.ndarray | None = None  # the array being written, when known
         self.guid = new_guid()
         self.parent = self.guid
-        self._inflight: set[Future] = set()
+        self._inflight: dict[Future, int] = {}  # unfinished task -> issue order
         self._failures: list[tuple[int, BaseException]] = []
-        self._lock = threading.Lock()
         self._sequence = itertools.count()
 
     # -- measurement -------------------------------------------------------------------
@@ -88,15 +93,17 @@ class Run:
 
     def evaluate(self, node: Node, scope: Scope) -> Any:
         """The value of `node` (a Future when it is still being computed)."""
-        if isinstance(node, Literal):
-            return node.value
-        if isinstance(node, Variable):
-            return self.lookup(node, scope)
-        if isinstance(node, Call):
-            form = SPECIAL_FORMS.get(node.name)
+        # `type(...) is` first: this runs for every node of every iteration.
+        kind = type(node)
+        if kind is Call:
+            form = SPECIAL_FORMS.get(node.name)  # type: ignore[attr-defined]
             if form is not None:
                 return form(self, node, scope)
-            return self.call(node, scope)
+            return self.call(node, scope)  # type: ignore[arg-type]
+        if kind is Variable:
+            return self.lookup(node, scope)  # type: ignore[arg-type]
+        if kind is Literal:
+            return node.value  # type: ignore[attr-defined]
         if isinstance(node, Program):
             return self.evaluate_body(node.body, scope)
         raise TypeError(f"not a PhySL node: {node!r}")
@@ -114,10 +121,14 @@ class Run:
 
     def lookup(self, node: Variable, scope: Scope) -> Any:
         """The binding of a variable, or a clear error naming it."""
-        try:
-            return scope.lookup(node.name)
-        except KeyError:
-            raise self.error(node, f"name '{node.name}' is not defined") from None
+        name = node.name
+        level: Scope | None = scope
+        while level is not None:
+            names = level.names
+            if name in names:
+                return names[name]
+            level = level.parent
+        raise self.error(node, f"name '{name}' is not defined")
 
     def error(self, node: Node, message: str, hint: str = "") -> PhySLRuntimeError:
         """A PhySLRuntimeError at the node's source place."""
@@ -145,8 +156,9 @@ class Run:
                 f"'{node.name}' is neither a PhySL function nor a primitive",
                 hint="Define it with define(...) or see docs/primitives.md for the primitives.",
             )
-        args = [self.evaluate(a, scope) for a in node.args]
-        kwargs = {k: self.evaluate(v, scope) for k, v in node.kwargs}
+        evaluate = self.evaluate
+        args = [evaluate(a, scope) for a in node.args]
+        kwargs = {k: evaluate(v, scope) for k, v in node.kwargs} if node.kwargs else {}
         return self.issue(node, primitive.impl, args, kwargs, effect=primitive.effect)
 
     def call_function(
@@ -195,21 +207,31 @@ class Run:
         extra_dependencies: tuple[Future, ...] = (),
     ) -> Any:
         """Run `impl` inline when ready and small (or an effect), else as a task."""
-        operands = args + list(kwargs.values())
         if effect:
             args = [resolved(a) for a in args]
             kwargs = {k: resolved(v) for k, v in kwargs.items()}
             return self.run_inline(node, impl, args, kwargs)
-        dependencies = [a for a in operands if isinstance(a, Future)]
-        dependencies.extend(extra_dependencies)
+        dependencies = [a for a in args if isinstance(a, Future)]
+        if kwargs:
+            dependencies.extend(v for v in kwargs.values() if isinstance(v, Future))
+        if extra_dependencies:
+            dependencies.extend(extra_dependencies)
         fence = self.fence
-        if fence is not None and not fence.done() and self._may_read_fenced(operands):
-            dependencies.append(fence)
-        if all(d.done() for d in dependencies):
-            ready_args = [_done_value(a) for a in args]
-            ready_kwargs = {k: _done_value(v) for k, v in kwargs.items()}
-            if self.small_enough(node, ready_args):
-                return self.run_inline(node, impl, ready_args, ready_kwargs)
+        if fence is not None and not fence.done():
+            operands = args + list(kwargs.values())
+            if self._may_read_fenced(operands):
+                dependencies.append(fence)
+        ready = True
+        for dependency in dependencies:
+            if not dependency._done:  # noqa: SLF001 - hot path
+                ready = False
+                break
+        if ready:
+            if dependencies:
+                args = [_done_value(a) for a in args]
+                kwargs = {k: _done_value(v) for k, v in kwargs.items()}
+            if self.small_enough(node, args):
+                return self.run_inline(node, impl, args, kwargs)
         return self.spawn(node, impl, args, kwargs, dependencies)
 
     def _may_read_fenced(self, operands: list[Any]) -> bool:
@@ -219,19 +241,24 @@ class Run:
         self, node: Node, impl: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]
     ) -> Any:
         """Evaluate on the driver now; failures raise here, at the node's place."""
-        guid, start, cpu = new_guid(), now_ns(), time.thread_time_ns()
         name = getattr(node, "instance_name", "inline")
+        policy = self.policy
+        cpu = time.thread_time_ns() if policy.measures(name) else -1
+        guid = new_guid()
+        previous = enter_task(guid, self.log)
+        start = now_ns()
         try:
-            with task_scope(guid, self.log):
-                value = impl(*args, **kwargs)
+            value = impl(*args, **kwargs)
         except PhySLError:
             raise
         except Exception as error:
             raise describe_failure(error, node, self.program) from None
         finally:
-            end = now_ns()
-            self.record(TaskEvent(guid, self.parent, name, "driver", start, end, "inline"))
-            self.policy.observe(name, time.thread_time_ns() - cpu)
+            leave_task(previous)
+            if self.log is not None:
+                self.log.record(guid, self.parent, name, "driver", start, now_ns(), "inline")
+            if cpu >= 0:
+                policy.observe(name, time.thread_time_ns() - cpu)
         return value
 
     def spawn(
@@ -244,13 +271,12 @@ class Run:
     ) -> Future:
         """Create a dataflow task; it runs on the pool once its dependencies are done."""
         task = PrimitiveTask(self, node, impl, args, kwargs, self.parent)
-        sequence = next(self._sequence)
         future = task.future
-        with self._lock:
-            self._inflight.add(future)
-        future.add_done_callback(lambda f, s=sequence: self._task_done(f, s))
+        inflight = self._inflight
+        inflight[future] = next(self._sequence)  # dict: ordered oldest first
+        future.add_done_callback(self._task_done)
         task.start(dependencies)
-        if len(self._inflight) > MAX_TASKS_AHEAD:
+        if len(inflight) > MAX_TASKS_AHEAD:
             self._wait_until_at_most(MAX_TASKS_AHEAD // 2)
         return future
 
@@ -259,16 +285,15 @@ class Run:
             for future in self.inflight()[: len(self._inflight) - count]:
                 future.wait()
 
-    def _task_done(self, future: Future, sequence: int) -> None:
-        with self._lock:
-            self._inflight.discard(future)
-            if future.error is not None and not isinstance(future.error, RunCancelled):
-                self._failures.append((sequence, future.error))
+    def _task_done(self, future: Future) -> None:
+        # dict.pop and list.append are atomic under the GIL: no lock on the task path.
+        sequence = self._inflight.pop(future, None)
+        if future._error is not None and not isinstance(future._error, RunCancelled):  # noqa: SLF001
+            self._failures.append((sequence if sequence is not None else -1, future._error))  # noqa: SLF001
 
     def inflight(self) -> list[Future]:
-        """Tasks issued and not finished yet."""
-        with self._lock:
-            return list(self._inflight)
+        """Tasks issued and not finished yet, oldest first."""
+        return list(self._inflight.copy())
 
     # -- finishing ---------------------------------------------------------------------
 
@@ -281,8 +306,7 @@ class Run:
                 break
             for future in pending:
                 future.wait()
-        with self._lock:
-            failures = sorted(self._failures, key=lambda item: item[0])
+        failures = sorted(self._failures, key=lambda item: item[0])
         if failures:
             raise failures[0][1]
         return value
@@ -297,7 +321,7 @@ class Run:
         deadline = time.monotonic() + _CANCEL_GRACE_S
         for future in self.inflight():
             left = deadline - time.monotonic()
-            if left <= 0 or not future._event.wait(left):  # noqa: SLF001
+            if left <= 0 or not future.wait_for(left):
                 break
         for future in self.inflight():
             future.set_error(RunCancelled(future.label))

@@ -2,6 +2,10 @@
 
 Futures are how the driver hands values between tasks without waiting (dataflow).
 Only the driver blocks on them, and always in short timed waits so Ctrl-C stays responsive.
+
+Completing a future is on the path of every task, so it costs one uncontended lock and a
+flag: nobody pays for a wake-up primitive unless somebody actually waits (`wait_for`
+then parks on a lock of its own, released by a completion callback).
 """
 
 from __future__ import annotations
@@ -16,23 +20,23 @@ _WAIT_SLICE_S = 0.05  # the driver re-checks for KeyboardInterrupt this often wh
 class Future:
     """The eventual result (or error) of one task."""
 
-    __slots__ = ("_event", "_value", "_error", "_callbacks", "_lock", "label")
+    __slots__ = ("_done", "_value", "_error", "_callbacks", "_lock", "label")
 
     def __init__(self, label: str = "") -> None:
-        self._event = threading.Event()
+        self._done = False
         self._value: Any = None
         self._error: BaseException | None = None
-        self._callbacks: list[Callable[[Future], None]] = []
+        self._callbacks: list[Callable[[Future], None]] | None = None
         self._lock = threading.Lock()
         self.label = label
 
     def done(self) -> bool:
         """True once a result or an error is set."""
-        return self._event.is_set()
+        return self._done
 
     def failed(self) -> bool:
         """True when done with an error."""
-        return self._event.is_set() and self._error is not None
+        return self._done and self._error is not None
 
     @property
     def error(self) -> BaseException | None:
@@ -49,25 +53,44 @@ class Future:
 
     def _complete(self, value: Any, error: BaseException | None) -> None:
         with self._lock:
-            if self._event.is_set():
+            if self._done:
                 return
             self._value, self._error = value, error
-            self._event.set()
-            callbacks, self._callbacks = self._callbacks, []
-        for callback in callbacks:
-            callback(self)
+            self._done = True
+            callbacks, self._callbacks = self._callbacks, None
+        if callbacks:
+            for callback in callbacks:
+                callback(self)
 
     def add_done_callback(self, callback: Callable[[Future], None]) -> None:
         """Call `callback(self)` when done (at once, on this thread, if already done)."""
-        with self._lock:
-            if not self._event.is_set():
-                self._callbacks.append(callback)
-                return
+        if not self._done:
+            with self._lock:
+                if not self._done:
+                    if self._callbacks is None:
+                        self._callbacks = [callback]
+                    else:
+                        self._callbacks.append(callback)
+                    return
         callback(self)
+
+    def wait_for(self, timeout: float) -> bool:
+        """Block up to `timeout` seconds; True when done."""
+        if self._done:
+            return True
+        gate = threading.Lock()
+        gate.acquire()
+        self.add_done_callback(lambda _: gate.release())
+        return gate.acquire(timeout=max(0.0, timeout)) or self._done
 
     def wait(self) -> None:
         """Block until done, in short slices so KeyboardInterrupt is delivered promptly."""
-        while not self._event.wait(_WAIT_SLICE_S):
+        if self._done:
+            return
+        gate = threading.Lock()
+        gate.acquire()
+        self.add_done_callback(lambda _: gate.release())
+        while not gate.acquire(timeout=_WAIT_SLICE_S):
             pass
 
     def result(self) -> Any:

@@ -68,6 +68,10 @@ class InlinePolicy:
         """True when the evaluation is too small to be worth a task."""
         return estimate_work(primitive, args) <= self.inline_work
 
+    def measures(self, instance: str) -> bool:
+        """Whether to measure this evaluation's CPU time for `observe` (never, here)."""
+        return False
+
     def observe(self, instance: str, duration_ns: int) -> None:
         """A measured evaluation of `instance` (the static rule ignores it)."""
 
@@ -78,6 +82,8 @@ class InlinePolicy:
 
 #: How many recent evaluations of an instance the adaptive policy remembers.
 RECENT = 5
+#: After warm-up, the adaptive policy measures one evaluation in this many.
+SAMPLE_EVERY = 8
 
 
 @dataclass
@@ -85,15 +91,19 @@ class AdaptivePolicy(InlinePolicy):
     """Inline an instance once the median of its recent CPU times is below `inline_ns`.
 
     Until `warmup` evaluations of an instance are measured, the static rule decides.
-    The median of the last few evaluations (not the mean) decides afterwards, so a first
-    call that paid for compiling a kernel does not keep an instance spawned, and a
-    decision flips back when the operands grow.
+    The median of the last few measured evaluations (not the mean) decides afterwards, so
+    a first call that paid for compiling a kernel does not keep an instance spawned, and a
+    decision flips back when the operands grow. After warm-up only one evaluation in
+    `SAMPLE_EVERY` is measured: reading a thread's CPU clock is a system call, which would
+    otherwise be a large part of a small evaluation's cost.
     """
 
     inline_ns: int = DEFAULT_INLINE_NS
     warmup: int = DEFAULT_WARMUP
     _recent: dict[str, deque[int]] = field(default_factory=dict, repr=False)
     _counts: dict[str, int] = field(default_factory=dict, repr=False)
+    _medians: dict[str, int] = field(default_factory=dict, repr=False)
+    _seen: dict[str, int] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -107,9 +117,16 @@ class AdaptivePolicy(InlinePolicy):
 
     def should_inline(self, instance: str, primitive: Primitive, args: Sequence[Any]) -> bool:
         """The measured rule after warm-up, the static one before."""
-        if self._counts.get(instance, 0) < self.warmup:
+        median = self._medians.get(instance)
+        if median is None:
             return super().should_inline(instance, primitive, args)
-        return self._median(instance) < self.inline_ns
+        return median < self.inline_ns
+
+    def measures(self, instance: str) -> bool:
+        """Every evaluation during warm-up, then one in `SAMPLE_EVERY`."""
+        seen = self._seen.get(instance, 0) + 1
+        self._seen[instance] = seen  # a lost update between threads only shifts a sample
+        return seen <= self.warmup or seen % SAMPLE_EVERY == 0
 
     def observe(self, instance: str, duration_ns: int) -> None:
         """Remember one measured evaluation of the instance."""
@@ -118,23 +135,25 @@ class AdaptivePolicy(InlinePolicy):
             if recent is None:
                 recent = self._recent[instance] = deque(maxlen=RECENT)
             recent.append(duration_ns)
-            self._counts[instance] = self._counts.get(instance, 0) + 1
-
-    def _median(self, instance: str) -> int:
-        with self._lock:
-            times = sorted(self._recent[instance])
-        return times[len(times) // 2]
+            count = self._counts[instance] = self._counts.get(instance, 0) + 1
+            if count >= self.warmup:
+                times = sorted(recent)
+                self._medians[instance] = times[len(times) // 2]
 
     def decisions(self) -> dict[str, dict[str, Any]]:
-        """{instance: {"decision", "median_ns", "count"}} for instances past warm-up."""
+        """{instance: {"decision", "median_ns", "count", "measured"}} past warm-up.
+
+        `count` is the evaluations decided, `measured` those whose CPU time was taken.
+        """
         with self._lock:
-            names = [name for name, count in self._counts.items() if count >= self.warmup]
-        decisions = {}
-        for name in names:
-            median = self._median(name)
-            decisions[name] = {
+            medians = dict(self._medians)
+            counts = dict(self._counts)
+        return {
+            name: {
                 "decision": "inline" if median < self.inline_ns else "spawn",
                 "median_ns": median,
-                "count": self._counts[name],
+                "count": max(self._seen.get(name, 0), counts[name]),
+                "measured": counts[name],
             }
-        return decisions
+            for name, median in medians.items()
+        }

@@ -98,6 +98,16 @@ class TaskPool:
             return
         pending.append(work)
 
+    def run_next(self, work: Work) -> None:
+        """Run `work` on this worker right after the current item if nothing else is
+        waiting here, else queue it for any worker (so a task that makes several others
+        ready keeps one and shares the rest)."""
+        pending = getattr(self._local, "pending", None)
+        if pending is None or pending:
+            self._queue.put(work)
+            return
+        pending.append(work)
+
     def on_worker(self) -> bool:
         """True when called from one of this pool's workers."""
         return getattr(self._local, "pending", None) is not None

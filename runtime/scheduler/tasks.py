@@ -20,7 +20,7 @@ from jetlag.runtime.errors import (
     SourcePlace,
 )
 from jetlag.runtime.ir.nodes import Node, Program
-from jetlag.runtime.measure.events import TaskEvent, new_guid, now_ns, task_scope
+from jetlag.runtime.measure.events import enter_task, leave_task, new_guid, now_ns
 from jetlag.runtime.scheduler.futures import Future
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,36 +79,46 @@ class PrimitiveTask:
         run: Run,
         node: Node,
         impl: Callable[..., Any],
-        args: Sequence[Any],
+        args: list[Any],
         kwargs: dict[str, Any],
         parent: int,
     ) -> None:
         self.run = run
         self.node = node
-        self.name = getattr(node, "instance_name", "task")
+        self.name = node.instance_name  # type: ignore[attr-defined]
         self.impl = impl
-        self.args = list(args)
+        self.args = args
         self.kwargs = kwargs
         self.future = Future(self.name)
         self.parent = parent
-        self._waiting = 1  # released by start(); guards against firing while registering
-        self._lock = threading.Lock()
+        self._waiting = 0
+        self._lock: threading.Lock | None = None
 
     def start(self, dependencies: Sequence[Future]) -> Future:
         """Register on the unfinished dependencies; the task runs when all are done."""
-        pending = [d for d in dependencies if not d.done()]
-        with self._lock:
-            self._waiting += len(pending)
-        for dependency in pending:
-            dependency.add_done_callback(self._dependency_done)
-        self._dependency_done(None)
+        pending = [d for d in dependencies if not d._done]  # noqa: SLF001 - hot path
+        if not pending:
+            self._ready()
+        elif len(pending) == 1:
+            # One operand outstanding (a chain): no counting needed.
+            pending[0].add_done_callback(self._last_dependency_done)
+        else:
+            self._lock = threading.Lock()
+            # One extra count, released below, so the task cannot fire while registering.
+            self._waiting = len(pending) + 1
+            for dependency in pending:
+                dependency.add_done_callback(self._dependency_done)
+            self._dependency_done(None)
         return self.future
 
     def _dependency_done(self, _: Future | None) -> None:
-        with self._lock:
+        with self._lock:  # type: ignore[union-attr]
             self._waiting -= 1
             if self._waiting:
                 return
+        self._ready()
+
+    def _last_dependency_done(self, _: Future) -> None:
         self._ready()
 
     def _operands(self) -> tuple[list[Any], dict[str, Any]] | BaseException:
@@ -119,27 +129,36 @@ class PrimitiveTask:
                     return value.error
                 value = value.value_if_done()
             args.append(value)
-        kwargs: dict[str, Any] = {}
-        for key, value in self.kwargs.items():
-            if isinstance(value, Future):
-                if value.error is not None:
-                    return value.error
-                value = value.value_if_done()
-            kwargs[key] = value
+        kwargs = self.kwargs
+        if kwargs:
+            kwargs = {}
+            for key, value in self.kwargs.items():
+                if isinstance(value, Future):
+                    if value.error is not None:
+                        return value.error
+                    value = value.value_if_done()
+                kwargs[key] = value
         return args, kwargs
 
     def _ready(self) -> None:
         operands = self._operands()
+        pool = self.run.pool
         if isinstance(operands, BaseException):
             # Through the pool's trampoline, not directly: failing a long chain of
             # dependents must not recurse once per link.
             error = operands
-            self.run.pool.run_soon(lambda: self.future.set_error(error), inline=True)
+            pool.run_soon(lambda: self.future.set_error(error), inline=True)
             return
         self.args, self.kwargs = operands
-        pool = self.run.pool
-        inline = pool.on_worker() and self.run.small_enough(self.node, self.args)
-        pool.run_soon(self._execute_inline if inline else self._execute, inline=inline)
+        if not pool.on_worker():
+            pool.submit(self._execute)  # made ready by the driver
+        elif self.run.small_enough(self.node, self.args):
+            pool.run_soon(self._execute_inline, inline=True)
+        else:
+            # Made ready by a finishing task: this worker is about to be free, so the
+            # first such task runs here next (no wake-up, no queue hop); more go to the
+            # shared queue for idle workers.
+            pool.run_next(self._execute)
 
     def _execute_inline(self) -> None:
         self._execute("inline")
@@ -150,20 +169,27 @@ class PrimitiveTask:
             self.future.set_error(RunCancelled(self.name))
             return
         guid = new_guid()
-        run.pool.set_task_name(self.name)
+        name = self.name
+        pool = run.pool
+        pool.set_task_name(name)
+        policy = run.policy
+        cpu = time.thread_time_ns() if policy.measures(name) else -1
+        previous = enter_task(guid, run.log)
         start = now_ns()
-        cpu = time.thread_time_ns()
         try:
-            with task_scope(guid, run.log):
-                value = self.impl(*self.args, **self.kwargs)
+            value = self.impl(*self.args, **self.kwargs)
         except Exception as error:  # noqa: BLE001 - reported through the future
-            run.record(TaskEvent(guid, self.parent, self.name, _worker(), start, now_ns(), kind))
+            if run.log is not None:
+                run.log.record(guid, self.parent, name, _worker(), start, now_ns(), kind)
             self.future.set_error(describe_failure(error, self.node, run.program))
             return
-        end = now_ns()
-        run.record(TaskEvent(guid, self.parent, self.name, _worker(), start, end, kind))
-        # CPU time, not wall time: waiting for the GIL says nothing about the work.
-        run.policy.observe(self.name, time.thread_time_ns() - cpu)
+        finally:
+            leave_task(previous)
+        if run.log is not None:
+            run.log.record(guid, self.parent, name, _worker(), start, now_ns(), kind)
+        if cpu >= 0:
+            # CPU time, not wall time: waiting for the GIL says nothing about the work.
+            policy.observe(name, time.thread_time_ns() - cpu)
         self.args = self.kwargs = None  # type: ignore[assignment]  # free operands early
         self.future.set_result(value)
 

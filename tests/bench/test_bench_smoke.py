@@ -69,6 +69,14 @@ def test_bench_paper_smoke_prints_every_table_and_the_checks_pass():
 
 def test_bench_tasks_smoke_prints_one_row_per_policy():
     output = run_bench("bench_tasks.py", "--smoke")
+    scheduler = table_rows(output, "The scheduler: 2,000 tasks of x + 1.0")
+    assert scheduler[0].startswith("tasks") and "us per task" in scheduler[0]
+    for shape in ("chain", "independent"):
+        for how in ("plain Python/NumPy", "JetLag scheduler, every op a task"):
+            assert any(row.startswith(f"{shape}: {how}") for row in scheduler), (shape, how)
+    assert any(
+        row.startswith("goal <= 20 us per task, chain: JetLag scheduler") for row in scheduler
+    )
     rows = table_rows(output, "2,000 iterations of a trivial array op")
     assert rows[0].startswith("loop: how it runs") and "us per task" in rows[0]
     for shape in ("chain", "independent"):
@@ -82,4 +90,3 @@ def test_bench_tasks_smoke_prints_one_row_per_policy():
             assert any(row.startswith(f"{shape}: {how}") for row in rows), (shape, how)
     tasks_row = next(row for row in rows if row.startswith("chain: JetLag, array ops as tasks"))
     assert float(tasks_row.split()[6]) >= 1.0  # the knob works: the add is a pool task
-    assert any(row.startswith("goal <= 20 us per task, chain: JetLag") for row in rows)
