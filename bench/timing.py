@@ -44,6 +44,9 @@ class Entry:
 def measure(name: str, entries: list[Entry], repeats: int) -> None:
     """Warm every entry up once, then time `repeats` rounds, one call of each per round.
 
+    Each round starts one entry later than the previous one, so no entry always runs right
+    after the same neighbour: OpenBLAS's threads keep spinning for ~0.1 s after NumPy's
+    calls and slow down whatever runs next, and rotating spreads that over every row.
     Arguments are built (and contexts entered) outside the timed region; the result of the
     last call is kept for the checks. Progress goes to stderr.
     """
@@ -52,7 +55,8 @@ def measure(name: str, entries: list[Entry], repeats: int) -> None:
             entry.function(*(entry.warm_args or entry.make_args)())
     for round_ in range(repeats):
         print(f"  [{name}: round {round_ + 1}/{repeats}]", file=sys.stderr, flush=True)
-        for entry in entries:
+        shift = round_ % len(entries)
+        for entry in entries[shift:] + entries[:shift]:
             with entry.context():
                 args = entry.make_args()
                 start = time.perf_counter()

@@ -107,6 +107,14 @@ def _chunk_plan(
 def apply_ufunc(ufunc: np.ufunc, operands: Sequence[Any], dtype: np.dtype | None = None) -> Any:
     """`ufunc(*operands, dtype=dtype)` exactly as NumPy computes it, chunked when large and run
     by a Numba kernel when one is exactly equivalent."""
+    if dtype is None:
+        # Small operands (the common case in loops): one NumPy call, nothing to plan.
+        threshold = parallel.MIN_CHUNK_ELEMENTS
+        for operand in operands:
+            if isinstance(operand, np.ndarray) and operand.size >= threshold:
+                break
+        else:
+            return ufunc(*operands)
     kwargs = {} if dtype is None else {"dtype": dtype}
     if dtype is None and kernels.has_kernel(ufunc):
         result = _run_kernel(ufunc, operands)

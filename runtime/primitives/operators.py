@@ -60,7 +60,12 @@ def _on_arrays(*operands: Any) -> bool:
 
 def _binary_impl(python_op: Callable[[Any, Any], Any], ufunc: np.ufunc) -> Callable[..., Any]:
     def impl(a: Any, b: Any) -> Any:
-        if _on_arrays(a, b):
+        # _on_arrays(a, b), spelled out: this is the path of every operator evaluation.
+        if (
+            (isinstance(a, np.ndarray) or isinstance(b, np.ndarray))
+            and isinstance(a, _NUMERIC)
+            and isinstance(b, _NUMERIC)
+        ):
             return apply_ufunc(ufunc, (a, b))
         return python_op(a, b)
 
