@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -41,23 +42,40 @@ class Entry:
     result: Any = None
 
 
+#: Calls shorter than this get an untimed settling call right before the timed one.
+SETTLE_BELOW_S = 0.5
+
+
 def measure(name: str, entries: list[Entry], repeats: int) -> None:
     """Warm every entry up once, then time `repeats` rounds, one call of each per round.
 
-    Each round starts one entry later than the previous one, so no entry always runs right
-    after the same neighbour: OpenBLAS's threads keep spinning for ~0.1 s after NumPy's
-    calls and slow down whatever runs next, and rotating spreads that over every row.
-    Arguments are built (and contexts entered) outside the timed region; the result of the
-    last call is kept for the checks. Progress goes to stderr.
+    Rows run in a new (seeded) random order each round, so drift hits all alike and no row
+    always follows the same neighbour. A short call is preceded by one untimed call of the
+    same row: whatever ran before leaves the machine in its own state for a while --
+    OpenBLAS's threads spin ~0.1 s after NumPy's calls (measured: 0.1 CPU-s during a 0.3 s
+    sleep), and a core that idled runs slower for tens of milliseconds -- so every row is
+    timed in its own steady state rather than in its neighbour's wake. Arguments are built
+    (and contexts entered) outside the timed region; the result of the last call is kept
+    for the checks. Progress goes to stderr.
     """
+    order = random.Random(20261121)
+    # How long a full-size call takes, when the warm-up was one (else known after round 1).
+    full_call: dict[int, float] = {}
     for entry in entries:
         with entry.context():
+            start = time.perf_counter()
             entry.function(*(entry.warm_args or entry.make_args)())
+            if entry.warm_args is None:
+                full_call[id(entry)] = time.perf_counter() - start
     for round_ in range(repeats):
         print(f"  [{name}: round {round_ + 1}/{repeats}]", file=sys.stderr, flush=True)
-        shift = round_ % len(entries)
-        for entry in entries[shift:] + entries[:shift]:
+        shuffled = entries[:]
+        order.shuffle(shuffled)
+        for entry in shuffled:
             with entry.context():
+                last = entry.times[-1] if entry.times else full_call.get(id(entry))
+                if last is not None and last < SETTLE_BELOW_S:
+                    entry.function(*entry.make_args())
                 args = entry.make_args()
                 start = time.perf_counter()
                 entry.result = entry.function(*args)

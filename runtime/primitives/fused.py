@@ -125,15 +125,15 @@ def _compiled(
     kernel = glm_kernel(params, body, layout)
     rows, cols = matrix.shape
     bounds = chunk_bounds(rows, min_chunk=max(4, MIN_CHUNK_ELEMENTS // max(1, cols)))
-    partials = [np.zeros(cols) for _ in bounds]
+    partials = {piece: np.zeros(cols) for piece in bounds}
 
     def chunk(lo: int, hi: int) -> None:
-        kernel(matrix, vector, partials[bounds.index((lo, hi))], *operands, lo, hi)
+        kernel(matrix, vector, partials[lo, hi], *operands, lo, hi)
 
     parallel_for(bounds, chunk)
-    result = partials[0]
-    for part in partials[1:]:
-        result += part
+    result = partials[bounds[0]]
+    for piece in bounds[1:]:
+        result += partials[piece]
     return result
 
 

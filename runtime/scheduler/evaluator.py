@@ -243,7 +243,10 @@ class Run:
         """Evaluate on the driver now; failures raise here, at the node's place."""
         name = getattr(node, "instance_name", "inline")
         policy = self.policy
-        cpu = time.thread_time_ns() if policy.measures(name) else -1
+        cpu = -1
+        if policy.measures(name):
+            self.pool.measure_helpers()
+            cpu = time.thread_time_ns()
         guid = new_guid()
         previous = enter_task(guid, self.log)
         start = now_ns()
@@ -258,7 +261,7 @@ class Run:
             if self.log is not None:
                 self.log.record(guid, self.parent, name, "driver", start, now_ns(), "inline")
             if cpu >= 0:
-                policy.observe(name, time.thread_time_ns() - cpu)
+                policy.observe(name, time.thread_time_ns() - cpu + self.pool.helped_ns())
         return value
 
     def spawn(

@@ -1,26 +1,28 @@
 """The worker thread pool: runs ready tasks and chunk bodies, and nothing else.
 
 Workers take callables from one queue. A task that splits into chunks (`run_chunks`)
-puts them on the queue and also runs them itself, claiming each chunk before running it,
-so a worker never waits on work that nobody has started: nested parallelism cannot
-deadlock. Continuations made ready by a finishing task may run on the same worker
+queues the set of chunks once per worker that could help and runs chunks itself too;
+every taker claims the next unstarted chunk until none is left, so a worker never waits
+on work that nobody has started: nested parallelism cannot deadlock. Continuations made ready by a finishing task may run on the same worker
 (`run_soon(..., inline=True)`) through a per-thread trampoline, avoiding a queue hop for
 small follow-up work without growing the stack.
 """
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from jetlag.runtime.measure.events import (
-    TaskEvent,
     current_guid,
     current_log,
+    enter_task,
+    leave_task,
     new_guid,
     now_ns,
-    task_scope,
 )
 from jetlag.runtime.primitives.parallel import use_runner
 
@@ -29,48 +31,78 @@ Work = Callable[[], None]
 _WAIT_SLICE_S = 0.05
 
 
-class _Chunk:
-    """One piece of a split primitive; whoever claims it first runs it."""
+class _ChunkSet:
+    """The pieces of one split primitive. Calling it claims and runs pieces until none is
+    left unclaimed: the caller of run_chunks does, and so does every worker that takes it
+    from the queue, so no piece waits for a thread that is busy elsewhere."""
 
-    __slots__ = ("body", "claim", "done", "error", "parent", "log", "name", "pool")
+    __slots__ = (
+        "bodies",
+        "claims",
+        "left",
+        "lock",
+        "done",
+        "errors",
+        "parent",
+        "log",
+        "name",
+        "pool",
+        "measure",
+        "helped_ns",
+        "caller",
+    )
 
-    def __init__(self, body: Work, parent: int, log, name: str, pool: TaskPool) -> None:
-        self.pool = pool
-        self.body = body
-        self.claim = threading.Lock()
-        # Held until the chunk has run: cheaper to make than an Event, and only the
-        # caller of run_chunks ever waits on it.
+    def __init__(
+        self, bodies: Sequence[Work], parent: int, log, name: str, pool: TaskPool, measure: bool
+    ) -> None:
+        self.bodies = bodies
+        self.claims = itertools.count()  # next() is atomic under the GIL: one claim each
+        self.left = len(bodies)
+        self.lock = threading.Lock()
+        # Held until the last piece has run (cheaper than an Event; only the caller waits).
         self.done = threading.Lock()
         self.done.acquire()
-        self.error: BaseException | None = None
+        self.errors: list[tuple[int, BaseException]] = []
         self.parent = parent
         self.log = log
         self.name = name
-
-    def worker(self) -> str:
-        """The track this chunk ran on: a worker's name, or "driver" for the caller."""
-        return threading.current_thread().name if self.pool.on_worker() else "driver"
+        self.pool = pool
+        self.measure = measure  # take other threads' CPU time (two system calls a piece)
+        self.helped_ns = 0
+        self.caller = threading.get_ident()
 
     def __call__(self) -> None:
-        if not self.claim.acquire(blocking=False):
-            return  # somebody else runs (or ran) it
-        # Whatever happens from here on (even a KeyboardInterrupt on the caller's thread),
-        # `done` is released, so nobody waits for this chunk forever.
+        count = len(self.bodies)
+        while True:
+            index = next(self.claims)
+            if index >= count:
+                return
+            self._run(index)
+
+    def _run(self, index: int) -> None:
+        # Whatever happens here (even a KeyboardInterrupt on the caller's thread), the
+        # piece is counted, so nobody waits for it forever.
         start = now_ns()
-        guid = 0
+        helper = self.measure and threading.get_ident() != self.caller
+        cpu = time.thread_time_ns() if helper else 0
+        guid = new_guid()
+        previous = enter_task(guid, self.log)
         try:
-            guid = new_guid()
-            with task_scope(guid, self.log):
-                self.body()
+            self.bodies[index]()
         except BaseException as error:  # noqa: BLE001 - re-raised by run_chunks
-            self.error = error
+            self.errors.append((index, error))
         finally:
-            self.done.release()
-            if self.log is not None and guid:
-                event = TaskEvent(
-                    guid, self.parent, self.name, self.worker(), start, now_ns(), "chunk"
-                )
-                self.log.add(event)
+            leave_task(previous)
+            if self.log is not None:
+                track = threading.current_thread().name if self.pool.on_worker() else "driver"
+                self.log.record(guid, self.parent, self.name, track, start, now_ns(), "chunk")
+            with self.lock:
+                if helper:
+                    self.helped_ns += time.thread_time_ns() - cpu
+                self.left -= 1
+                last = self.left == 0
+            if last:
+                self.done.release()
 
 
 class TaskPool:
@@ -117,21 +149,37 @@ class TaskPool:
 
     def run_chunks(self, bodies: Sequence[Work]) -> None:
         """Run all bodies, sharing them with idle workers; re-raise the first error."""
-        parent = current_guid()
-        log = current_log()
-        name = getattr(self._local, "task_name", "chunk")
-        chunks = [_Chunk(body, parent, log, name + "#chunk", self) for body in bodies]
-        for chunk in chunks[1:]:
-            self._queue.put(chunk)
-        for chunk in chunks:
-            chunk()
-        for chunk in chunks:
-            # Timed slices: a simulated or real Ctrl-C reaches the caller while it waits.
-            while not chunk.done.acquire(timeout=_WAIT_SLICE_S):
-                pass
-        for chunk in chunks:
-            if chunk.error is not None:
-                raise chunk.error
+        name = getattr(self._local, "task_name", "chunk") + "#chunk"
+        measure = getattr(self._local, "helped_ns", None) is not None
+        pieces = _ChunkSet(bodies, current_guid(), current_log(), name, self, measure)
+        helpers = min(len(bodies) - 1, self.workers - (1 if self.on_worker() else 0))
+        for _ in range(helpers):
+            self._queue.put(pieces)
+        pieces()
+        # Timed slices: a simulated or real Ctrl-C reaches the caller while it waits.
+        while not pieces.done.acquire(timeout=_WAIT_SLICE_S):
+            pass
+        if measure:
+            # CPU time other threads spent on this caller's chunks: the caller's own CPU
+            # clock misses it, and the adaptive policy must not mistake a parallel
+            # primitive for a cheap one (it would then run it inline on the driver, a
+            # third thread on the cores).
+            self._local.helped_ns += pieces.helped_ns
+        if pieces.errors:
+            raise min(pieces.errors, key=lambda item: item[0])[1]
+
+    def measure_helpers(self) -> None:
+        """From now on this thread's chunks report the CPU time other threads spent on them
+        (read with `helped_ns`): measuring costs two system calls per chunk, so only an
+        evaluation whose CPU time is being measured asks for it."""
+        self._local.helped_ns = 0
+
+    def helped_ns(self) -> int:
+        """CPU ns other threads spent on this thread's chunks since `measure_helpers`
+        (which this ends)."""
+        helped = getattr(self._local, "helped_ns", None) or 0
+        self._local.helped_ns = None
+        return helped
 
     def set_task_name(self, name: str) -> None:
         """Name the task running on this thread (chunk events are named after it)."""

@@ -173,12 +173,17 @@ class PrimitiveTask:
         pool = run.pool
         pool.set_task_name(name)
         policy = run.policy
-        cpu = time.thread_time_ns() if policy.measures(name) else -1
+        cpu = -1
+        if policy.measures(name):
+            pool.measure_helpers()
+            cpu = time.thread_time_ns()
         previous = enter_task(guid, run.log)
         start = now_ns()
         try:
             value = self.impl(*self.args, **self.kwargs)
         except Exception as error:  # noqa: BLE001 - reported through the future
+            if cpu >= 0:
+                pool.helped_ns()  # ends the measurement
             if run.log is not None:
                 run.log.record(guid, self.parent, name, _worker(), start, now_ns(), kind)
             self.future.set_error(describe_failure(error, self.node, run.program))
@@ -189,7 +194,7 @@ class PrimitiveTask:
             run.log.record(guid, self.parent, name, _worker(), start, now_ns(), kind)
         if cpu >= 0:
             # CPU time, not wall time: waiting for the GIL says nothing about the work.
-            policy.observe(name, time.thread_time_ns() - cpu)
+            policy.observe(name, time.thread_time_ns() - cpu + pool.helped_ns())
         self.args = self.kwargs = None  # type: ignore[assignment]  # free operands early
         self.future.set_result(value)
 
