@@ -76,9 +76,8 @@ def scheduled(shape: str, trace: str):
     pool = shared_pool(default_workers())
 
     def run(x: np.ndarray, n: int) -> np.ndarray:
-        scheduler = Run(Program(()), pool, InlinePolicy(inline_work=-1), None)
-        if trace != "off":
-            scheduler.log = EventLog()
+        log = EventLog() if trace != "off" else None
+        scheduler = Run(Program(()), pool, InlinePolicy(inline_work=-1), log)
         value = x
         for _ in range(n):
             value = scheduler.issue(node, add, [value if shape == "chain" else x, 1.0], {})

@@ -211,12 +211,11 @@ def current_log() -> EventLog | None:
 @contextmanager
 def task_scope(guid: int, log: EventLog | None):
     """Mark `guid` as the running task on this thread (for parent links of chunks)."""
-    previous = (getattr(_local, "guid", 0), getattr(_local, "log", None))
-    _local.guid, _local.log = guid, log
+    previous = enter_task(guid, log)
     try:
         yield
     finally:
-        _local.guid, _local.log = previous
+        leave_task(previous)
 
 
 def enter_task(guid: int, log: EventLog | None) -> tuple[int, EventLog | None]:

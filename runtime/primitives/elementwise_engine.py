@@ -109,9 +109,8 @@ def apply_ufunc(ufunc: np.ufunc, operands: Sequence[Any], dtype: np.dtype | None
     by a Numba kernel when one is exactly equivalent."""
     if dtype is None:
         # Small operands (the common case in loops): one NumPy call, nothing to plan.
-        threshold = parallel.MIN_CHUNK_ELEMENTS
         for operand in operands:
-            if isinstance(operand, np.ndarray) and operand.size >= threshold:
+            if isinstance(operand, np.ndarray) and is_large(operand.size):
                 break
         else:
             return ufunc(*operands)

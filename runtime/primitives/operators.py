@@ -53,19 +53,18 @@ _UNARY: tuple[tuple[str, Callable[[Any], Any], np.ufunc, str], ...] = (
 
 def _on_arrays(*operands: Any) -> bool:
     """True when NumPy's ufunc is what Python's operator would run (an array among numbers)."""
-    return any(isinstance(x, np.ndarray) for x in operands) and all(
-        isinstance(x, _NUMERIC) for x in operands
-    )
+    # A plain loop, not any()/all() over generators: this runs for every operator evaluation.
+    array = False
+    for x in operands:
+        if not isinstance(x, _NUMERIC):
+            return False
+        array = array or isinstance(x, np.ndarray)
+    return array
 
 
 def _binary_impl(python_op: Callable[[Any, Any], Any], ufunc: np.ufunc) -> Callable[..., Any]:
     def impl(a: Any, b: Any) -> Any:
-        # _on_arrays(a, b), spelled out: this is the path of every operator evaluation.
-        if (
-            (isinstance(a, np.ndarray) or isinstance(b, np.ndarray))
-            and isinstance(a, _NUMERIC)
-            and isinstance(b, _NUMERIC)
-        ):
+        if _on_arrays(a, b):
             return apply_ufunc(ufunc, (a, b))
         return python_op(a, b)
 

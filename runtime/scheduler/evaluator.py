@@ -80,6 +80,24 @@ class Run:
         if self.log is not None:
             self.log.add(event)
 
+    def cpu_mark(self, name: str) -> int:
+        """The thread's CPU clock when the policy measures this evaluation of `name` (its
+        chunks on other workers then report their CPU time too), else -1."""
+        if not self.policy.measures(name):
+            return -1
+        self.pool.measure_helpers()
+        return time.thread_time_ns()
+
+    def observe_cpu(self, name: str, mark: int, failed: bool = False) -> None:
+        """Report a measured evaluation since `mark` to the policy (nothing for -1 or a
+        failed task). CPU time, not wall time: waiting for the GIL says nothing about the
+        work."""
+        if mark < 0:
+            return
+        helped = self.pool.helped_ns()  # also ends the helpers' measurement
+        if not failed:
+            self.policy.observe(name, time.thread_time_ns() - mark + helped)
+
     def small_enough(self, node: Node, args: list[Any]) -> bool:
         """Whether a ready evaluation of `node` should run inline."""
         primitive = REGISTRY.get(getattr(node, "name", ""))
@@ -121,14 +139,10 @@ class Run:
 
     def lookup(self, node: Variable, scope: Scope) -> Any:
         """The binding of a variable, or a clear error naming it."""
-        name = node.name
-        level: Scope | None = scope
-        while level is not None:
-            names = level.names
-            if name in names:
-                return names[name]
-            level = level.parent
-        raise self.error(node, f"name '{name}' is not defined")
+        try:
+            return scope.lookup(node.name)
+        except KeyError:
+            raise self.error(node, f"name '{node.name}' is not defined") from None
 
     def error(self, node: Node, message: str, hint: str = "") -> PhySLRuntimeError:
         """A PhySLRuntimeError at the node's source place."""
@@ -242,11 +256,7 @@ class Run:
     ) -> Any:
         """Evaluate on the driver now; failures raise here, at the node's place."""
         name = getattr(node, "instance_name", "inline")
-        policy = self.policy
-        cpu = -1
-        if policy.measures(name):
-            self.pool.measure_helpers()
-            cpu = time.thread_time_ns()
+        cpu = self.cpu_mark(name)
         guid = new_guid()
         previous = enter_task(guid, self.log)
         start = now_ns()
@@ -260,8 +270,7 @@ class Run:
             leave_task(previous)
             if self.log is not None:
                 self.log.record(guid, self.parent, name, "driver", start, now_ns(), "inline")
-            if cpu >= 0:
-                policy.observe(name, time.thread_time_ns() - cpu + self.pool.helped_ns())
+            self.observe_cpu(name, cpu)
         return value
 
     def spawn(

@@ -74,22 +74,24 @@ class Future:
                     return
         callback(self)
 
+    def _gate(self) -> threading.Lock:
+        """A held lock that completion releases (for one waiter)."""
+        gate = threading.Lock()
+        gate.acquire()
+        self.add_done_callback(lambda _: gate.release())
+        return gate
+
     def wait_for(self, timeout: float) -> bool:
         """Block up to `timeout` seconds; True when done."""
         if self._done:
             return True
-        gate = threading.Lock()
-        gate.acquire()
-        self.add_done_callback(lambda _: gate.release())
-        return gate.acquire(timeout=max(0.0, timeout)) or self._done
+        return self._gate().acquire(timeout=max(0.0, timeout)) or self._done
 
     def wait(self) -> None:
         """Block until done, in short slices so KeyboardInterrupt is delivered promptly."""
         if self._done:
             return
-        gate = threading.Lock()
-        gate.acquire()
-        self.add_done_callback(lambda _: gate.release())
+        gate = self._gate()
         while not gate.acquire(timeout=_WAIT_SLICE_S):
             pass
 

@@ -33,10 +33,13 @@ class Scope:
 
     def lookup(self, name: str) -> Any:
         """The value bound to `name`; KeyError when unbound."""
-        scope = self.find(name)
-        if scope is None:
-            raise KeyError(name)
-        return scope.names[name]
+        scope: Scope | None = self
+        while scope is not None:  # one walk: this runs for every variable read
+            names = scope.names
+            if name in names:
+                return names[name]
+            scope = scope.parent
+        raise KeyError(name)
 
     def define(self, name: str, value: Any) -> None:
         """Bind `name` here."""

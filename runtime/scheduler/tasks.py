@@ -9,7 +9,6 @@ place of the primitive that really failed.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -172,18 +171,13 @@ class PrimitiveTask:
         name = self.name
         pool = run.pool
         pool.set_task_name(name)
-        policy = run.policy
-        cpu = -1
-        if policy.measures(name):
-            pool.measure_helpers()
-            cpu = time.thread_time_ns()
+        cpu = run.cpu_mark(name)
         previous = enter_task(guid, run.log)
         start = now_ns()
         try:
             value = self.impl(*self.args, **self.kwargs)
         except Exception as error:  # noqa: BLE001 - reported through the future
-            if cpu >= 0:
-                pool.helped_ns()  # ends the measurement
+            run.observe_cpu(name, cpu, failed=True)
             if run.log is not None:
                 run.log.record(guid, self.parent, name, _worker(), start, now_ns(), kind)
             self.future.set_error(describe_failure(error, self.node, run.program))
@@ -192,9 +186,7 @@ class PrimitiveTask:
             leave_task(previous)
         if run.log is not None:
             run.log.record(guid, self.parent, name, _worker(), start, now_ns(), kind)
-        if cpu >= 0:
-            # CPU time, not wall time: waiting for the GIL says nothing about the work.
-            policy.observe(name, time.thread_time_ns() - cpu + pool.helped_ns())
+        run.observe_cpu(name, cpu)
         self.args = self.kwargs = None  # type: ignore[assignment]  # free operands early
         self.future.set_result(value)
 
