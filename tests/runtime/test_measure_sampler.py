@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -35,19 +36,35 @@ def test_counters_present_after_a_sampled_run():
     assert (cpu >= 0).all()
     assert sampler.thread_ids[workers[0].removeprefix("cpu/thread/")] > 0
     assert not sampler.running
-    assert not any(t.name == "jetlag-sampler" for t in threading.enumerate())
+    sampled = len(sampler.counters)
+    time.sleep(0.05)  # five intervals: a stopped sampler's counters are final
+    assert len(sampler.counters) == sampled
+    assert "cpu/thread/jetlag-sampler" not in counters  # the sampler's thread is not measured
 
 
-def test_the_sampler_thread_is_a_daemon_and_stops():
-    sampler = CounterSampler(interval=0.05).start()
+def test_one_daemon_thread_samples_every_running_sampler_when_due():
+    fast = CounterSampler(interval=0.01).start()
+    slow = CounterSampler(interval=0.05).start()
     try:
-        thread = next(t for t in threading.enumerate() if t.name == "jetlag-sampler")
-        assert thread.daemon and sampler.running
-        assert sampler.start() is sampler  # idempotent
+        threads = [t for t in threading.enumerate() if t.name == "jetlag-sampler"]
+        assert len(threads) == 1 and threads[0].daemon
+        assert fast.running and slow.running
+        assert fast.start() is fast  # idempotent
+        time.sleep(0.12)
     finally:
-        counters = sampler.stop()
+        counters = fast.stop()
+        slow_counters = slow.stop()
+    fast_samples = len(counters.series("memory/rss")[0])
+    slow_samples = len(slow_counters.series("memory/rss")[0])
+    assert fast_samples > slow_samples >= 3  # first, at least one background, final
     assert "cpu/process" in counters  # the final sample gives a utilization
-    assert sampler.stop() is counters  # stopping twice is harmless
+    assert fast.stop() is counters  # stopping twice is harmless
+    assert not fast.running and not slow.running
+    again = CounterSampler(interval=0.01).start()  # the idle thread serves a new sampler
+    time.sleep(0.05)
+    again.stop()
+    assert len(again.counters.series("memory/rss")[0]) >= 3
+    assert [t for t in threading.enumerate() if t.name == "jetlag-sampler"] == threads
 
 
 def test_interval_must_be_positive():
@@ -57,6 +74,11 @@ def test_interval_must_be_positive():
 
 def test_proc_readers():
     assert rss_bytes() > 0
+    status = open("/proc/self/status").read()
+    vm_rss = next(
+        int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")
+    )
+    assert abs(rss_bytes() - vm_rss) < 4 << 20  # statm's resident pages are VmRSS
     assert rss_bytes("/nonexistent") is None
     info = meminfo_bytes(("MemFree", "Cached", "NoSuchField"))
     assert set(info) == {"MemFree", "Cached"} and info["MemFree"] > 0
