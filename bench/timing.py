@@ -42,19 +42,24 @@ class Entry:
     result: Any = None
 
 
-#: Calls shorter than this get an untimed settling call right before the timed one.
+#: Calls shorter than this are preceded by untimed calls of the same row, for at least
+#: SETTLE_S seconds: longer than OpenBLAS's threads spin after NumPy's calls (2^28 cycles,
+#: ~0.1 s here).
 SETTLE_BELOW_S = 0.5
+SETTLE_S = 0.25
 
 
 def measure(name: str, entries: list[Entry], repeats: int) -> None:
     """Warm every entry up once, then time `repeats` rounds, one call of each per round.
 
     Rows run in a new (seeded) random order each round, so drift hits all alike and no row
-    always follows the same neighbour. A short call is preceded by one untimed call of the
-    same row: whatever ran before leaves the machine in its own state for a while --
-    OpenBLAS's threads spin ~0.1 s after NumPy's calls (measured: 0.1 CPU-s during a 0.3 s
-    sleep), and a core that idled runs slower for tens of milliseconds -- so every row is
-    timed in its own steady state rather than in its neighbour's wake. Arguments are built
+    always follows the same neighbour. A short call is preceded by untimed calls of the
+    same row for SETTLE_S: whatever ran before leaves the machine in its own state for a
+    while -- OpenBLAS's threads spin ~0.1 s after NumPy's calls (measured: 0.1 CPU-s during
+    a 0.3 s sleep), and a core that idled runs slower for tens of milliseconds -- so every
+    row is timed in its own steady state rather than in its neighbour's wake. One settling
+    call was not enough: a 20-iteration JetLag LRA 2000² call (20 ms) timed after NumPy's
+    and one such call ran at 1.80 ms/iteration, after 0.3 s of them at 1.09. Arguments are built
     (and contexts entered) outside the timed region; the result of the last call is kept
     for the checks. Progress goes to stderr.
     """
@@ -75,7 +80,11 @@ def measure(name: str, entries: list[Entry], repeats: int) -> None:
             with entry.context():
                 last = entry.times[-1] if entry.times else full_call.get(id(entry))
                 if last is not None and last < SETTLE_BELOW_S:
-                    entry.function(*entry.make_args())
+                    settled = time.perf_counter() + SETTLE_S
+                    while True:
+                        entry.function(*entry.make_args())
+                        if time.perf_counter() >= settled:
+                            break
                 args = entry.make_args()
                 start = time.perf_counter()
                 entry.result = entry.function(*args)
