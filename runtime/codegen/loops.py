@@ -69,17 +69,29 @@ def _physl_comment(loop: Call) -> str:
 
 
 def region_source(
-    loop: Call, inputs: Sequence[str], outputs: Sequence[str], tracked: Sequence[str] = ()
+    loop: Call,
+    inputs: Sequence[str],
+    outputs: Sequence[str],
+    tracked: Sequence[str] = (),
+    counter: str | None = None,
 ) -> Region:
     """The source of `region(...)` computing `loop`; NotLowerable when a part has no
-    compiled form. `tracked` (outputs, not inputs) get written-flags, returned last."""
+    compiled form. `tracked` (outputs, not inputs) get written-flags, returned last. With
+    a `counter` (a row loop, passes/row_loops.py) the function takes two more arguments,
+    `lo` and `hi`, and runs only the iterations with lo <= counter < hi."""
     if not isinstance(loop, Call) or loop.name != "while":
         raise NotLowerable("only while loops are compiled as regions")
     lowering = StatementLowering(indent=1, tracked=frozenset(tracked))
     for name in tracked:
         lowering.emit(f"w_{variable_name(name)[2:]} = False")
-    lowering.loop(loop)
+    limit = None
+    if counter is not None:
+        lowering.emit(f"{variable_name(counter)} = lo")
+        limit = f"{variable_name(counter)} >= hi"
+    lowering.loop(loop, limit)
     parameters = [variable_name(name) for name in inputs] + ["where", "stop"]
+    if counter is not None:
+        parameters += ["lo", "hi"]
     results = [variable_name(name) for name in outputs] + [f"w_{name}" for name in tracked]
     returned = "(" + ", ".join(results) + ("," if len(results) == 1 else "") + ")"
     body = "\n".join(lowering.lines)

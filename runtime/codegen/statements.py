@@ -135,8 +135,9 @@ class StatementLowering:
             self.emit("else:")
             self.nested(node.args[2])
 
-    def loop(self, node: Call) -> None:
-        """while(c, body): stops at the top of an iteration when asked to."""
+    def loop(self, node: Call, limit: str | None = None) -> None:
+        """while(c, body): stops at the top of an iteration when asked to, and once the
+        source expression `limit` holds (after c, which may raise as the interpreter would)."""
         if len(node.args) != 2:
             raise NotLowerable(f"while with {len(node.args)} arguments")
         self.emit("while True:")
@@ -147,6 +148,9 @@ class StatementLowering:
         self.at(node)
         self.emit(f"if not {condition}:")
         self.emit("    break")
+        if limit is not None:
+            self.emit(f"if {limit}:")
+            self.emit("    break")
         self.statement(node.args[1])
         self.depth -= 1
 

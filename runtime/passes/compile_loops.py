@@ -15,6 +15,15 @@ that are live after it: read later in the enclosing blocks, anywhere in an enclo
 the loop does not write on every path is an input too. Arrays written in place need no
 output. The scheduler (scheduler/compiled.py) falls back to the interpreter at run time when
 the values' types do not compile. This module must not evaluate or build.
+
+A row loop -- a counted loop whose iterations are independent (passes/row_loops.py: each
+writes one row of an array from values the loop does not change, as ALS's per-user and
+per-item solves do) and whose outputs are at most its counter -- gets its counter's name as
+a fourth argument, `compiled_loop(loop, list(...), list(...), "u")`, and the scheduler runs
+pieces of its range on all workers. An outer loop containing row loops is not compiled whole
+(one function runs on one core): it stays interpreted, its row loops and other loops are
+compiled, and its remaining statements run as tasks. Liveness around an interpreted loop's
+back edge is what the next iteration reads before writing it.
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jetlag.runtime.codegen.loops import lowerable
-from jetlag.runtime.ir.nodes import Call, Node, Program, Variable
+from jetlag.runtime.ir.nodes import Call, Literal, Node, Program, Variable
 from jetlag.runtime.passes.effects import (
     bound_names,
     is_function_definition,
@@ -31,6 +40,7 @@ from jetlag.runtime.passes.effects import (
     nested_function_body,
 )
 from jetlag.runtime.passes.protocol import Applied, PassResult, rebuilt, statement_key
+from jetlag.runtime.passes.row_loops import row_counter
 from jetlag.runtime.primitives.registry import REGISTRY
 
 #: The special form the scheduler runs a compiled loop with.
@@ -233,6 +243,7 @@ class _Walker:
     def __init__(self, shadowed: frozenset[str]):
         self.shadowed = shadowed
         self.applied: list[Applied] = []
+        self.row_loops = 0  # row loops compiled so far
 
     def top_level(self, node: Node) -> Node:
         if isinstance(node, Call) and is_function_definition(node):
@@ -278,14 +289,32 @@ class _Walker:
             return node.replace(args=(node.args[0], *branches))
         if node.name == "while" and len(node.args) == 2:
             if refusal(node, self.shadowed) is None:
-                return self.compile(node, live_out, scope)
-            # Around the back edge, anything the loop reads may be read after the body.
-            body = self.statement(node.args[1], live_out | _reads(node), scope)
-            return node if body is node.args[1] else node.replace(args=(node.args[0], body))
+                compiled = self.compile(node, live_out, scope)
+                if len(compiled.args) == 4:
+                    return compiled  # a row loop: its iterations are split across workers
+                # Row loops inside run on all workers when this loop stays interpreted
+                # (its other statements then run as tasks); else it compiles whole.
+                applied, rows = len(self.applied), self.row_loops
+                inside = self.around_back_edge(node, live_out, scope)
+                if self.row_loops > rows:
+                    del self.applied[applied - 1]  # the whole-loop compile just recorded
+                    return inside
+                del self.applied[applied:]
+                self.row_loops = rows
+                return compiled
+            return self.around_back_edge(node, live_out, scope)
         if node.name == "for" and len(node.args) == 3:
+            # A for loop's variable is bound by the form itself: stay conservative.
             body = self.statement(node.args[2], live_out | _reads(node), scope)
             return node if body is node.args[2] else node.replace(args=(*node.args[:2], body))
         return node
+
+    def around_back_edge(self, loop: Call, live_out: set[str], scope: _Scope) -> Call:
+        """An interpreted loop with the loops inside its body compiled."""
+        # At the end of the body, what the next iteration reads before writing it is live.
+        live = live_out | _live_in(loop, live_out)
+        body = self.statement(loop.args[1], live, scope)
+        return loop if body is loop.args[1] else loop.replace(args=(loop.args[0], body))
 
     def compile(self, loop: Call, live_out: set[str], scope: _Scope) -> Call:
         exposed, written = exposed_and_written(loop)
@@ -300,6 +329,19 @@ class _Walker:
             return Call("list", tuple(Variable(n) for n in found))
 
         listed = f"inputs: {', '.join(inputs) or 'none'}; outputs: {', '.join(outputs) or 'none'}"
+        rows = row_counter(loop)
+        if rows is not None and set(outputs) <= {rows.counter}:
+            self.row_loops += 1
+            self.applied.append(
+                Applied(
+                    f"compile: while loop -> one Numba function, its iterations over "
+                    f"{rows.counter} (independent rows of {', '.join(rows.written)}) split "
+                    f"across workers ({listed})",
+                    statement_key(loop),
+                )
+            )
+            counter = Literal(rows.counter)
+            return Call(FORM, (loop, names(inputs), names(outputs), counter), loc=loop.loc)
         self.applied.append(
             Applied(f"compile: while loop -> one Numba function ({listed})", statement_key(loop))
         )
@@ -307,7 +349,9 @@ class _Walker:
 
 
 class CompileLoops:
-    """Runs each outermost compilable while loop of a function body as one Numba function."""
+    """Runs each outermost compilable while loop of a function body as one Numba function;
+    loops over independent rows (row loops) inside it are compiled instead, their rows
+    split across the workers."""
 
     name = "compile-loops"
 

@@ -1,4 +1,4 @@
-"""The `compiled_loop(loop, list(inputs...), list(outputs...))` special form.
+"""The `compiled_loop(loop, list(inputs...), list(outputs...)[, counter])` special form.
 
 The loop-compilation pass (passes/compile_loops.py) wraps loops that have a Numba spelling;
 this form runs such a loop as one generated nopython function (codegen/loops.py), called
@@ -11,8 +11,8 @@ once, instead of issuing its primitives one by one. In order:
    An output that is an input only to keep its value when the loop does not assign it,
    and is nil (the frontend declares names first assigned in a loop), is tracked instead:
    the function says whether it assigned it;
-3. run the function as one task on the pool, named `compiled_loop$line$col` in the trace,
-   while the driver waits in short slices: Ctrl-C sets the function's stop flag, which it
+3. run the function as one task on the pool, named `compiled_loop$line$col` in the trace (a
+   row loop's range in pieces, chunks of it: compiled_rows.py), while the driver waits in short slices: Ctrl-C sets the function's stop flag, which it
    checks at the top of every iteration. BLAS is held to one thread meanwhile, including
    the BLAS Numba's linear algebra calls (SciPy's, which a run's own limit may not have
    seen loaded): the loop's products are small, and threads only cost there;
@@ -39,10 +39,12 @@ from jetlag.runtime.codegen.emit import NotLowerable
 from jetlag.runtime.codegen.loops import Region, region_source
 from jetlag.runtime.codegen.support_loops import LoopStopped
 from jetlag.runtime.errors import PhySLError
-from jetlag.runtime.ir.nodes import Call, Node, Variable
+from jetlag.runtime.ir.nodes import Call, Literal, Node, Variable
 from jetlag.runtime.measure.events import TaskEvent, new_guid, now_ns, task_scope
 from jetlag.runtime.passes.compile_loops import LoopFacts, loop_facts
+from jetlag.runtime.passes.row_loops import row_counter
 from jetlag.runtime.scheduler.blas import single_threaded_blas
+from jetlag.runtime.scheduler.compiled_rows import RowFailure, row_range, run_rows
 from jetlag.runtime.scheduler.futures import Future, resolved
 from jetlag.runtime.scheduler.scope import FunctionValue, Scope
 from jetlag.runtime.scheduler.special_forms import special_form
@@ -102,10 +104,11 @@ class _Refusal:
     reason: str
 
 
-def _parts(run: Run, node: Call) -> tuple[Call, list[str], list[str]]:
+def _parts(run: Run, node: Call) -> tuple[Call, list[str], list[str], str | None]:
     args = node.args
+    counter = args[3] if len(args) == 4 else None
     shaped = (
-        len(args) == 3
+        len(args) in (3, 4)
         and not node.kwargs
         and isinstance(args[0], Call)
         and args[0].name == "while"
@@ -113,16 +116,19 @@ def _parts(run: Run, node: Call) -> tuple[Call, list[str], list[str]]:
             isinstance(a, Call)
             and a.name == "list"
             and all(isinstance(v, Variable) for v in a.args)
-            for a in args[1:]
+            for a in args[1:3]
         )
+        and (counter is None or (isinstance(counter, Literal) and isinstance(counter.value, str)))
     )
     if not shaped:
         raise run.error(
             node,
-            "compiled_loop takes a while loop, list(inputs...) and list(outputs...)",
+            "compiled_loop takes a while loop, list(inputs...), list(outputs...) and, for "
+            "a row loop, its counter's name",
         )
-    names = [[v.name for v in a.args] for a in args[1:]]  # type: ignore[union-attr]
-    return args[0], names[0], names[1]  # type: ignore[return-value]
+    names = [[v.name for v in a.args] for a in args[1:3]]  # type: ignore[union-attr]
+    name = counter.value if counter is not None else None  # type: ignore[union-attr]
+    return args[0], names[0], names[1], name  # type: ignore[return-value]
 
 
 def _settle(run: Run) -> None:
@@ -200,19 +206,23 @@ def _plan(
     return plan, _callees_rebound(facts, scope)
 
 
-def _variant(record: LoopHistory, loop: Call, plan: _Plan, outputs: list[str]) -> Variant | str:
-    """The loop's function for the plan's tracked outputs (built once), or why it has none."""
+def _variant(
+    record: LoopHistory, loop: Call, plan: _Plan, outputs: list[str], counter: str | None
+) -> Variant | str:
+    """The loop's function for the plan's tracked outputs and, for a row loop split into
+    pieces, its counter (built once), or why it has none."""
+    key = (*plan.tracked, counter)
     with _lock:
-        found = record.variants.get(plan.tracked)
+        found = record.variants.get(key)
     if found is not None:
         return found
     try:
-        region = region_source(loop, plan.names, outputs, plan.tracked)
+        region = region_source(loop, plan.names, outputs, plan.tracked, counter)
         built: Variant | str = Variant(region, load_source(region.source).region)
     except NotLowerable as reason:
         built = str(reason)
     with _lock:
-        return record.variants.setdefault(plan.tracked, built)
+        return record.variants.setdefault(key, built)
 
 
 def _signature(values: list[Any]) -> tuple[tuple | None, str | None]:
@@ -236,11 +246,12 @@ def _compile(record: LoopHistory, variant: Variant, key: tuple) -> str | None:
         if key in record.refused:
             return record.refused[key]
     flags = typeof(np.zeros(1, dtype=np.int64))
+    span = (typeof(0), typeof(0)) if key[2] else ()  # a row loop's lo and hi
     try:
         with warnings.catch_warnings():
             # np.dot on a transposed (Fortran-ordered) view is what the program asks for.
             warnings.simplefilter("ignore", NumbaPerformanceWarning)
-            variant.function.compile(key[1] + (flags, flags))  # type: ignore[attr-defined]
+            variant.function.compile(key[1] + (flags, flags) + span)  # type: ignore[attr-defined]
     except Exception as error:  # noqa: BLE001 - typing/lowering errors: interpret instead
         text = str(error).strip()
         first = text.splitlines()[0] if text else ""
@@ -286,8 +297,17 @@ def _wait(future: Future, stop: np.ndarray) -> None:
         raise
 
 
-def _execute(run: Run, node: Call, record: LoopHistory, variant: Variant, key: tuple, plan: _Plan):
-    """Run the compiled function as one task; its outputs, or a _Refusal from compiling."""
+def _execute(
+    run: Run,
+    node: Call,
+    record: LoopHistory,
+    variant: Variant,
+    key: tuple,
+    plan: _Plan,
+    span: tuple[int, int] | None,
+):
+    """Run the compiled function as one task (a row loop's `span` in pieces, as chunks of
+    it); its outputs, or a _Refusal from compiling."""
     where = np.zeros(1, dtype=np.int64)
     stop = np.zeros(1, dtype=np.int64)
     future = Future(node.instance_name)
@@ -303,8 +323,12 @@ def _execute(run: Run, node: Call, record: LoopHistory, variant: Variant, key: t
                 refused = _compile(record, variant, key)
                 if refused is not None:
                     outcome = _Refusal(refused)
+                elif span is not None:
+                    outcome = run_rows(variant.function, plan.values, stop, span)
                 else:
                     outcome = variant.function(*plan.values, where, stop)
+        except RowFailure as failure:
+            error, where[0] = failure.error, failure.where
         except BaseException as caught:  # noqa: BLE001 - reported through the future
             error = caught
         worker = threading.current_thread().name
@@ -344,21 +368,26 @@ def _store_outputs(
 @special_form("compiled_loop")
 def compiled_loop(run: Run, node: Call, scope: Scope) -> Any:
     """compiled_loop(while(...), list(inputs...), list(outputs...)): the loop, compiled."""
-    loop, inputs, outputs = _parts(run, node)
+    loop, inputs, outputs, counter = _parts(run, node)
     record = history(node)
     _settle(run)
     plan, reason = _plan(record, loop, inputs, outputs, scope)
-    variant: Variant | str = reason or _variant(record, loop, plan, outputs)
+    span = None
+    if reason is None and counter is not None:
+        rows = row_counter(loop)
+        span = None if rows is None else row_range(rows, plan.names, plan.values)
+    split = counter if span is not None else None
+    variant: Variant | str = reason or _variant(record, loop, plan, outputs, split)
     if isinstance(variant, str):
         return _interpret(run, loop, scope, record, variant)
     signature, reason = _signature(plan.values)
-    key = (plan.tracked, signature)
+    key = (plan.tracked, signature, split)
     if reason is None:
         with _lock:
             reason = record.refused.get(key)
     if reason is not None:
         return _interpret(run, loop, scope, record, reason)
-    outcome = _execute(run, node, record, variant, key, plan)
+    outcome = _execute(run, node, record, variant, key, plan, span)
     if isinstance(outcome, _Refusal):
         return _interpret(run, loop, scope, record, outcome.reason)
     with _lock:

@@ -77,10 +77,10 @@ def test_nested_loops_with_ifs_slices_and_accumulators_equal_numpy_and_the_inter
     assert not any(name.startswith("__add") for name in task_names(compiled))
 
 
-def test_als_listing_runs_as_one_compiled_loop_and_equals_numpy():
-    als = physl(listings.ALS, trace="events")
-    ratings = data.synthetic_ratings(30, 40, density=0.2, seed=4)
-    x0, y0 = data.als_start(30, 40, 5)
+def test_als_row_loops_run_on_both_workers_and_equal_numpy():
+    als = physl(listings.ALS, trace="events", threads=2)
+    ratings = data.synthetic_ratings(80, 90, density=0.2, seed=4)
+    x0, y0 = data.als_start(80, 90, 5)
     x_numpy, y_numpy = x0.copy(), y0.copy()
     x_jetlag, y_jetlag = x0.copy(), y0.copy()
     # reg = 1.0: well conditioned, so the LU solve of the rewrite stays within 1e-10 of inv().
@@ -89,9 +89,12 @@ def test_als_listing_runs_as_one_compiled_loop_and_equals_numpy():
     assert relative_error(got, expected) <= 1e-10
     assert relative_error(x_jetlag, x_numpy) <= 1e-10  # written in place, like NumPy
     assert relative_error(y_jetlag, y_numpy) <= 1e-10
-    (record,) = histories(als)
-    assert (record.compiled_runs, record.interpreted_runs) == (1, 0)
-    assert "compiled_loop$55$4" in task_names(als)
+    users, items = histories(als)
+    assert (users.compiled_runs, users.interpreted_runs) == (2, 0)  # once per ALS iteration
+    assert (items.compiled_runs, items.interpreted_runs) == (2, 0)
+    pieces = [e for e in als.trace.events if e.name == "compiled_loop$58$8#chunk"]
+    assert len(pieces) == 2 * 4  # 80 users in four pieces, per ALS iteration
+    assert {e.worker for e in pieces} == {"jetlag-worker-0", "jetlag-worker-1"}
     assert not any(name.startswith("inverse_dot") for name in task_names(als))
 
 
@@ -246,4 +249,4 @@ def test_a_variable_first_assigned_in_the_loop_keeps_nil_unless_the_loop_assigns
     assert compiled(a, 0) is None
     (record,) = histories(compiled)
     assert (record.compiled_runs, record.interpreted_runs) == (3, 0)
-    assert list(record.variants) == [("last",)]  # `last` is tracked, not passed in
+    assert list(record.variants) == [("last", None)]  # `last` is tracked, not passed in

@@ -12,14 +12,15 @@ from jetlag.runtime.passes import explain
 from jetlag.runtime.passes.compile_loops import CompileLoops
 
 
-def compiled(program: Program) -> list[tuple[str, list[str], list[str]]]:
-    """(the loop's instance name, inputs, outputs) of each compiled_loop, in order."""
+def compiled(program: Program) -> list[tuple]:
+    """(the loop's instance name, inputs, outputs[, row counter]) of each compiled_loop."""
     found = []
     for node in program.walk():
         if isinstance(node, Call) and node.name == "compiled_loop":
-            loop, inputs, outputs = node.args
+            loop, inputs, outputs, *counter = node.args
             names = [[v.name for v in part.args] for part in (inputs, outputs)]  # type: ignore[union-attr]
-            found.append((loop.instance_name, *names))  # type: ignore[union-attr]
+            rows = tuple(c.value for c in counter)  # type: ignore[attr-defined]
+            found.append((loop.instance_name, *names, *rows))  # type: ignore[union-attr]
     return found
 
 
@@ -32,26 +33,52 @@ def in_function(body: str, params: str = "a, n") -> str:
     return f"define$1$0(f$1$4, {params}, block$1$0({body}))"
 
 
-def test_als_outer_loop_compiles_whole_with_exact_inputs():
+def test_als_row_loops_compile_with_exact_inputs_and_the_outer_loop_stays_interpreted():
     als = physl(listings.ALS)
     assert compiled(als.program) == [
         (
-            "while$55$4",
-            ["k", "iterations", "Y", "reg", "I_f", "X", "u", "num_users", "conf", "num_items", "i"],
+            "while$58$8",
+            ["u", "num_users", "conf", "YtY", "Y", "num_items", "X"],
             [],
-        )
+            "u",
+        ),
+        (
+            "while$67$8",
+            ["i", "num_items", "conf", "XtX", "X", "num_users", "Y"],
+            [],
+            "i",
+        ),
     ]
     assert (
-        "        # compile: while loop -> one Numba function (inputs: k, iterations, Y, reg, I_f, "
-        "X, u, num_users, conf, num_items, i; outputs: none)\n        compiled_loop$55$4(\n"
-        "            while$55$4(\n"
+        "                # compile: while loop -> one Numba function, its iterations over u "
+        "(independent rows of X) split across workers (inputs: u, num_users, conf, YtY, Y, "
+        "num_items, X; outputs: none)\n                compiled_loop$58$8(\n"
     ) in als.physl_optimized
+    assert "        while$55$4(\n" in als.physl_optimized  # interpreted: its products are tasks
+
+
+def test_a_loop_without_row_loops_inside_compiles_whole():
+    text = in_function(
+        """
+        define(i, 0), define(j, 0), define(s, 0.0),
+        while$3$8(__lt(i, n), block(
+            store(j, 0),
+            while(__lt(j, 3), block(store(s, __add(s, slice(a, i, j))), store(j, __add(j, 1)))),
+            store(i, __add(i, 1))
+        )),
+        s
+        """
+    )
+    program, applied = run_pass(text)
+    assert compiled(program) == [("while$3$8", ["i", "n", "s", "a"], ["s"])]
+    assert applied == ["compile: while loop -> one Numba function (inputs: i, n, s, a; outputs: s)"]
 
 
 def test_optimized_physl_round_trips():
     program = physl(listings.ALS).program
     text = print_physl(program)
-    assert "list(k, iterations, Y, reg, I_f, X, u, num_users, conf, num_items, i),\n" in text
+    assert "list(u, num_users, conf, YtY, Y, num_items, X),\n" in text
+    assert '"u"\n' in text  # the row counter
     reparsed = parse_physl(text)
     assert reparsed == program
     assert print_physl(reparsed) == text
@@ -162,8 +189,9 @@ def test_inner_loop_of_an_interpreted_loop_keeps_what_the_outer_loop_reads():
         ))
         """
     )
-    # s and j are read by the enclosing loop (print, the next inner loop); scratch is not.
-    assert compiled(run_pass(text)[0]) == [("while$5$8", ["j", "s", "a", "i"], ["s", "j"])]
+    # s is read by the enclosing loop (print); j only after the next iteration resets it,
+    # and scratch never: neither is live after the inner loop.
+    assert compiled(run_pass(text)[0]) == [("while$5$8", ["j", "s", "a", "i"], ["s"])]
 
 
 def test_loops_of_nested_functions_and_captured_names():
