@@ -35,6 +35,7 @@ from jetlag.runtime.codegen.loops import lowerable
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Program, Variable
 from jetlag.runtime.passes.effects import (
     bound_names,
+    evaluated_now,
     is_function_definition,
     is_user_call,
     nested_function_body,
@@ -188,21 +189,6 @@ def _ordered(names: Iterable[str], keep: set[str]) -> list[str]:
 _FUSED = frozenset({"fused_elementwise", "glm_gradient"})
 
 
-def _scope_calls(body: Node) -> list[Call]:
-    """The calls of one scope: nested function bodies excluded."""
-    found: list[Call] = []
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, Call):
-            continue
-        found.append(node)
-        if node.name == "lambda" or is_function_definition(node):
-            continue
-        stack.extend(node.children())
-    return found
-
-
 def _escaping_bodies(body: Node) -> list[Node]:
     """Bodies of the functions a scope defines, which may run whenever they are called
     (not the lambdas fused primitives evaluate at once: those read only their parameters)."""
@@ -227,7 +213,7 @@ class _Scope:
     """What a function body's loops need to know about the body as a whole."""
 
     def __init__(self, body: Node, params: Iterable[str]):
-        calls = _scope_calls(body)
+        calls = [node for node in evaluated_now(body) if isinstance(node, Call)]
         self.local = set(params) | {
             c.args[0].name
             for c in calls

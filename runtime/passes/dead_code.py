@@ -23,7 +23,12 @@ from collections.abc import Sequence
 
 from jetlag.runtime.ir.nodes import Call, Node, Program, Variable
 from jetlag.runtime.ir.text import print_physl
-from jetlag.runtime.passes.effects import bound_names, is_function_definition, is_pure
+from jetlag.runtime.passes.effects import (
+    bound_names,
+    evaluated_now,
+    is_function_definition,
+    is_pure,
+)
 from jetlag.runtime.passes.patterns import retag
 from jetlag.runtime.passes.protocol import Applied, PassResult, StatementKey, statement_key
 
@@ -56,19 +61,6 @@ def _discarded(nodes: Sequence[Node], value_used: bool) -> set[int]:
     return found
 
 
-def _scope_nodes(nodes: Sequence[Node]) -> list[Node]:
-    """The nodes of one scope, function bodies excluded (their binders included)."""
-    out: list[Node] = []
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        if not isinstance(node, Call) or node.name == "lambda":
-            continue
-        stack.extend(node.args[:1] if is_function_definition(node) else node.children())
-    return out
-
-
 def _local_names(body: Node) -> set[str]:
     """Names a function body makes local: its first occurrence (in evaluation order) is the
     target of a `define` that is a statement of the body's top level. Every later
@@ -94,7 +86,7 @@ def _dead_assignments(body: Node, shadowed: frozenset[str]) -> dict[int, str]:
     dropped, each mapped to its variable's name."""
     discarded = _discarded([body], True)
     assignments: dict[str, list[Call]] = {}
-    for node in _scope_nodes([body]):
+    for node in evaluated_now(body):
         if isinstance(node, Call) and node.name in ("define", "store") and len(node.args) == 2:
             target = node.args[0]
             if isinstance(target, Variable) and not is_function_definition(node):

@@ -97,14 +97,7 @@ class _Walker:
             after = inner.copy()
             value = node.args[1]
             # transpose(v) is a view of v: the fact dies with v (facts.without checks both).
-            if (
-                isinstance(value, Call)
-                and value.name == "transpose"
-                and len(value.args) == 1
-                and not value.kwargs
-                and isinstance(value.args[0], Variable)
-                and value.args[0].name != target
-            ):
+            if _transposed_name(value) not in (None, target):
                 after.definitions[target] = value
             return node, after
         if node.name == "block":
@@ -139,15 +132,7 @@ class _Walker:
             if known is None:
                 return None
             node = known
-        if (
-            isinstance(node, Call)
-            and node.name == "transpose"
-            and len(node.args) == 1
-            and not node.kwargs
-            and isinstance(node.args[0], Variable)
-        ):
-            return node.args[0].name
-        return None
+        return _transposed_name(node)
 
     def fuse(
         self, previous: list[Node], node: Node, facts: Facts, usage: ScopeUsage
@@ -238,6 +223,19 @@ def _replace_products(node: Node, key: tuple, z: Variable) -> Node:
             return z
         return node.replace(args=tuple(_replace_products(arg, key, z) for arg in node.args))
     return node
+
+
+def _transposed_name(node: Node) -> str | None:
+    """X when `node` is transpose(X) of a variable X, else None."""
+    if (
+        isinstance(node, Call)
+        and node.name == "transpose"
+        and len(node.args) == 1
+        and not node.kwargs
+        and isinstance(node.args[0], Variable)
+    ):
+        return node.args[0].name
+    return None
 
 
 class GlmFusion:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from jetlag.runtime.ir.nodes import Call, Node, Variable
-from jetlag.runtime.passes.effects import is_function_definition
+from jetlag.runtime.passes.effects import evaluated_now, is_function_definition
 
 
 def assignment(node: Node) -> str | None:
@@ -46,17 +46,6 @@ def substitute(node: Node, name: str, value: Node) -> Node:
     return node
 
 
-def _scope_nodes(body: Node) -> Iterable[Node]:
-    """The nodes of one scope: nested function bodies excluded, their binders included."""
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, Call) or node.name == "lambda":
-            continue
-        stack.extend(node.args[:1] if is_function_definition(node) else node.children())
-
-
 class ScopeUsage:
     """Occurrence and assignment counts of the names of one function body."""
 
@@ -69,7 +58,7 @@ class ScopeUsage:
                 first.setdefault(node.name, node)
         self.assignments: Counter[str] = Counter()
         stores: set[str] = set()
-        for node in _scope_nodes(body):
+        for node in evaluated_now(body):
             name = assignment(node)
             if name is not None:
                 self.assignments[name] += 1

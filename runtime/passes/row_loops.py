@@ -82,6 +82,12 @@ def row_counter(loop: Node) -> RowLoop | None:
     *statements, last = body.args
     if not statements or not _is_increment(last, counter):
         return None
+    # Names the body assigns; those not assigned yet when read carry a previous iteration's value.
+    plain = {
+        s.args[0].name
+        for s in statements
+        if isinstance(s, Call) and s.args and isinstance(s.args[0], Variable)
+    }
     local: set[str] = set()  # names assigned so far in the iteration
     written: list[str] = []
     for statement in statements:
@@ -99,8 +105,7 @@ def row_counter(loop: Node) -> RowLoop | None:
         if isinstance(target, Variable):
             if target.name == counter or target.name in written:
                 return None
-            # Read before this iteration assigns it: a value carried between iterations.
-            if reads & (_assigned_later(statements, statement) - local):
+            if reads & (plain - local):
                 return None
             local.add(target.name)
             continue
@@ -119,7 +124,7 @@ def row_counter(loop: Node) -> RowLoop | None:
                 return None
         if array not in written:
             written.append(array)
-        if reads & _assigned_later(statements, statement) - local:
+        if reads & (plain - local):
             return None
     assigned = local | {counter}
     if isinstance(bound, Variable) and bound.name in assigned:
@@ -142,15 +147,3 @@ def _row_target(statement: Node) -> str | None:
     if isinstance(target, Call) and target.name == "slice" and isinstance(target.args[0], Variable):
         return target.args[0].name
     return None
-
-
-def _assigned_later(statements: list[Node], current: Node) -> set[str]:
-    """Names that `current` or the statements after it assign (to a plain name)."""
-    names: set[str] = set()
-    seen = False
-    for statement in statements:
-        if statement is current:
-            seen = True
-        if seen and isinstance(statement, Call) and isinstance(statement.args[0], Variable):
-            names.add(statement.args[0].name)
-    return names

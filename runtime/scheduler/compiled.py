@@ -42,7 +42,7 @@ from jetlag.runtime.errors import PhySLError
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Variable
 from jetlag.runtime.measure.events import TaskEvent, new_guid, now_ns, task_scope
 from jetlag.runtime.passes.compile_loops import LoopFacts, loop_facts
-from jetlag.runtime.passes.row_loops import row_counter
+from jetlag.runtime.passes.row_loops import RowLoop, row_counter
 from jetlag.runtime.scheduler.blas import single_threaded_blas
 from jetlag.runtime.scheduler.compiled_rows import RowFailure, row_range, run_rows
 from jetlag.runtime.scheduler.futures import Future, resolved
@@ -83,6 +83,7 @@ class LoopHistory:
     compiled: set[tuple] = field(default_factory=set, repr=False)
     refused: dict[tuple, str] = field(default_factory=dict, repr=False)
     facts: LoopFacts | None = field(default=None, repr=False)
+    rows: RowLoop | None = field(default=None, repr=False)  # a row loop's counter and arrays
 
 
 _lock = threading.Lock()
@@ -129,16 +130,6 @@ def _parts(run: Run, node: Call) -> tuple[Call, list[str], list[str], str | None
     names = [[v.name for v in a.args] for a in args[1:3]]  # type: ignore[union-attr]
     name = counter.value if counter is not None else None  # type: ignore[union-attr]
     return args[0], names[0], names[1], name  # type: ignore[return-value]
-
-
-def _settle(run: Run) -> None:
-    """Wait (interruptibly) until no task of the run is in flight."""
-    while True:
-        pending = run.inflight()
-        if not pending:
-            return
-        for future in pending:
-            future.wait()
 
 
 def _unsupported(value: Any) -> str | None:
@@ -370,11 +361,13 @@ def compiled_loop(run: Run, node: Call, scope: Scope) -> Any:
     """compiled_loop(while(...), list(inputs...), list(outputs...)): the loop, compiled."""
     loop, inputs, outputs, counter = _parts(run, node)
     record = history(node)
-    _settle(run)
+    run.settle()
     plan, reason = _plan(record, loop, inputs, outputs, scope)
     span = None
     if reason is None and counter is not None:
-        rows = row_counter(loop)
+        if record.rows is None:
+            record.rows = row_counter(loop)
+        rows = record.rows
         span = None if rows is None else row_range(rows, plan.names, plan.values)
     split = counter if span is not None else None
     variant: Variant | str = reason or _variant(record, loop, plan, outputs, split)

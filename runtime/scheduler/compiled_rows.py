@@ -85,19 +85,21 @@ def run_rows(
     the outputs of the last piece (the counter's final value), or RowFailure."""
     start, end = span
     pieces = [(start + lo, start + hi) for lo, hi in chunk_bounds(end - start, MIN_ROWS_PER_PIECE)]
-    outcomes: list[Any] = [None] * len(pieces)
-    failures: list[tuple[int, BaseException, int]] = []
-    slot = {piece: index for index, piece in enumerate(pieces)}
+    last: list[tuple] = []
+    failures: list[tuple[int, BaseException, int]] = []  # (first row, error, where)
 
     def piece(lo: int, hi: int) -> None:
         where = np.zeros(1, dtype=np.int64)
         try:
-            outcomes[slot[lo, hi]] = function(*values, where, stop, lo, hi)
+            outputs = function(*values, where, stop, lo, hi)
         except BaseException as error:  # noqa: BLE001 - the earliest piece's error wins
-            failures.append((slot[lo, hi], error, int(where[0])))
+            failures.append((lo, error, int(where[0])))
+            return
+        if hi == end:
+            last.append(outputs)
 
     parallel_for(pieces, piece)
     if failures:
         _, error, where = min(failures, key=lambda failure: failure[0])
         raise RowFailure(error, where)
-    return outcomes[-1]
+    return last[0]

@@ -289,10 +289,11 @@ class Run:
         future.add_done_callback(self._task_done)
         task.start(dependencies)
         if len(inflight) > MAX_TASKS_AHEAD:
-            self._wait_until_at_most(MAX_TASKS_AHEAD // 2)
+            self.settle(MAX_TASKS_AHEAD // 2)
         return future
 
-    def _wait_until_at_most(self, count: int) -> None:
+    def settle(self, count: int = 0) -> None:
+        """Wait until at most `count` issued tasks are unfinished (all, by default)."""
         while len(self._inflight) > count:
             for future in self.inflight()[: len(self._inflight) - count]:
                 future.wait()
@@ -312,12 +313,7 @@ class Run:
     def finish(self, value: Any) -> Any:
         """Wait for the value and every task issued; raise the earliest failure."""
         value = resolved(value)
-        while True:
-            pending = self.inflight()
-            if not pending:
-                break
-            for future in pending:
-                future.wait()
+        self.settle()
         failures = sorted(self._failures, key=lambda item: item[0])
         if failures:
             raise failures[0][1]
