@@ -7,8 +7,9 @@ and min-max of the timed runs per iteration, the ratio of medians to NumPy (belo
 faster) and, for LRA, the bandwidth floor as a percentage of each time (100 % would mean X
 is read once per iteration at the rate this machine reads memory). Every row is measured in
 the same run, interleaved round by round so drift hits all alike, after one warm-up call
-each. Then it checks every result against NumPy (1e-10 relative to the largest entry) and
-prints a 1 -> 2 thread scaling table. JetLag runs with its defaults (rewrites on, profile
+each. Then it checks every result against NumPy (1e-10 relative to the largest entry) --
+for ALS also against the same iteration computed in extended precision, which tells whose
+rounding a difference is (bench/extended.py) -- and prints a 1 -> 2 thread scaling table. JetLag runs with its defaults (rewrites on, profile
 tracing on). The numbers are for comparing rows, never absolute claims.
 
     python bench/bench_paper.py              # LRA 2000² and 10000², ALS on MovieLens-100k
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "examples"), str(Path(__file__).resolve().parent)]
 
 import data  # noqa: E402
+import extended  # noqa: E402
 import listings  # noqa: E402
 import references  # noqa: E402
 from timing import (  # noqa: E402
@@ -48,6 +50,7 @@ from timing import (  # noqa: E402
     blas_limit,
     check_lines,
     default_threads,
+    exact_lines,
     machine_description,
     measure,
     print_scaling,
@@ -258,6 +261,13 @@ def als_workload(
         "listing pairs the old XᵀX with the new X); any evaluation order other than NumPy's "
         f"may move results by up to ~{max(user, item) * np.finfo(float).eps:.0e} relative"
     )
+    if extended.available():
+        exact = extended.als_extended(ratings, 0.1, factors, 1, 40.0, x0, y0)
+        exact_lines(
+            table + extra, exact, "same iteration in extended precision (bench/extended.py)"
+        )
+    else:
+        print("  exact: skipped, long double is float64 on this platform")
     print_scaling(f"ALS {users}x{items}", scaling, SCALING_ROWS)
 
 

@@ -170,6 +170,24 @@ def check_lines(entries: list[Entry], baseline: Entry, against: str = "NumPy") -
         )
 
 
+def exact_lines(entries: list[Entry], exact: Any, source: str) -> None:
+    """Print every result's distance from `exact` (computed more precisely than float64).
+
+    Where results differ from NumPy's by more than the tolerance, this says which one is
+    off: NumPy's rows are printed for comparison, every other checked row gets OK / ABOVE.
+    """
+    print(f"  exact: distance from the {source}, max |x - exact| / max |exact|:")
+    for entry in entries:
+        if not (entry.check or entry.label.startswith("NumPy")) or entry.result is None:
+            continue
+        difference = relative_difference(entry.result, exact)
+        if entry.label.startswith("NumPy"):
+            verdict = "(NumPy's own rounding error)"
+        else:
+            verdict = "OK" if difference <= TOLERANCE else f"ABOVE {TOLERANCE:.0e}"
+        print(f"  exact: {entry.label:34} {difference:.1e} {verdict}")
+
+
 def print_scaling(name: str, scaling: dict[int, list[Entry]], rows: list[str]) -> None:
     """One row per implementation, one column per thread count, and the speed-up."""
     counts = sorted(scaling)

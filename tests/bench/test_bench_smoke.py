@@ -51,6 +51,11 @@ def test_bench_paper_smoke_prints_every_table_and_the_checks_pass():
         checks = [row for row in rows if row.startswith("check: ")]
         assert len(checks) >= 4
         assert all(" OK" in row and "ABOVE" not in row for row in checks), checks
+    exact = [row for row in als if row.startswith("exact: ")]
+    assert exact[0].startswith("exact: distance from the same iteration in extended precision")
+    judged = [row for row in exact[1:] if not row.startswith("exact: NumPy")]
+    assert any(row.startswith("exact: JetLag optimized ") for row in judged)
+    assert all(row.endswith(" OK") for row in judged), judged
     assert any(row.startswith("read-bandwidth floor") for row in lra)
     assert "read-bw floor / time" in lra[0]
     if importlib.util.find_spec("dask") is not None:
