@@ -29,7 +29,7 @@ from jetlag.runtime.primitives.arguments import argument_errors
 from jetlag.runtime.primitives.fused_body import (
     KERNEL_DTYPES,
     body_facts,
-    elementwise_body,
+    elementwise_lambda,
     evaluate_elementwise,
     kernel_scalar,
     sampled_dtype,
@@ -51,18 +51,6 @@ _NUMERIC_KINDS = frozenset("biufc")
 
 class _NotBlockwise(Exception):
     """A block's value of f is not a vector of the block's rows: use the unfused form."""
-
-
-def _function_parts(f: Any) -> tuple[tuple[str, ...], Node]:
-    params, body = getattr(f, "params", None), getattr(f, "body", None)
-    if not isinstance(params, tuple) or not isinstance(body, Node) or not params:
-        raise PrimitiveArgumentError("glm_gradient: f must be a lambda of at least one parameter")
-    if not elementwise_body(body, params):
-        raise PrimitiveArgumentError(
-            "glm_gradient: f's body may use only elementwise primitives, its parameters "
-            "and literals"
-        )
-    return params, body
 
 
 def _aligned(operand: Any, rows: int) -> bool:
@@ -191,7 +179,11 @@ def _unfused(x: Any, w: Any, params: tuple[str, ...], body: Node, operands: tupl
 @argument_errors
 def glm_gradient(x: Any, w: Any, f: Any, *operands: Any) -> Any:
     """xᵀ·f(x·w, operands...) reading x once, else the unfused evaluation."""
-    params, body = _function_parts(f)
+    params, body = elementwise_lambda(
+        f,
+        "glm_gradient: f must be a lambda of at least one parameter",
+        "glm_gradient: f's body may use only elementwise primitives, its parameters and literals",
+    )
     if len(params) != len(operands) + 1:
         raise PrimitiveArgumentError(
             f"glm_gradient: f takes {len(params)} parameter(s) but {len(operands) + 1} "

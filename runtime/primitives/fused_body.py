@@ -41,6 +41,19 @@ def fusable_call(name: str) -> bool:
     return found is not None and found.category in _FUSABLE_CATEGORIES and name not in _NOT_FUSABLE
 
 
+def elementwise_lambda(
+    f: Any, not_a_lambda: str, not_elementwise: str
+) -> tuple[tuple[str, ...], Node]:
+    """(params, body) of `f`, a PhySL lambda of at least one parameter whose body is
+    elementwise; else PrimitiveArgumentError with the caller's message for what is wrong."""
+    params, body = getattr(f, "params", None), getattr(f, "body", None)
+    if not isinstance(params, tuple) or not isinstance(body, Node) or not params:
+        raise PrimitiveArgumentError(not_a_lambda)
+    if not elementwise_body(body, params):
+        raise PrimitiveArgumentError(not_elementwise)
+    return params, body
+
+
 def elementwise_body(body: Node, params: Sequence[str]) -> bool:
     """Whether `body` uses only fusable calls (positional arguments), `params` and literals."""
     return body_facts(body, params)[0]

@@ -26,7 +26,7 @@ from jetlag.runtime.primitives.arguments import argument_errors
 from jetlag.runtime.primitives.fused_body import (
     KERNEL_DTYPES,
     body_facts,
-    elementwise_body,
+    elementwise_lambda,
     evaluate_elementwise,
     kernel_scalar,
     sampled_dtype,
@@ -36,18 +36,6 @@ from jetlag.runtime.primitives.registry import primitive
 
 #: Smallest result (elements) worth a compiled loop; smaller ones evaluate through NumPy.
 FUSE_MIN_ELEMENTS = 1 << 14
-
-
-def _parts(f: Any) -> tuple[tuple[str, ...], Node]:
-    params, body = getattr(f, "params", None), getattr(f, "body", None)
-    if not isinstance(params, tuple) or not isinstance(body, Node):
-        raise PrimitiveArgumentError("fused_elementwise: the first argument must be a lambda")
-    if not elementwise_body(body, params):
-        raise PrimitiveArgumentError(
-            "fused_elementwise: the lambda's body may use only elementwise primitives, its "
-            "parameters and literals"
-        )
-    return params, body
 
 
 def _plan(operands: tuple, params: tuple[str, ...], body: Node) -> tuple[str, tuple, Any] | None:
@@ -96,7 +84,12 @@ def _plan(operands: tuple, params: tuple[str, ...], body: Node) -> tuple[str, tu
 @argument_errors
 def fused_elementwise(f: Any, *operands: Any) -> Any:
     """f's body over `operands` in one pass, or through the registry when that cannot apply."""
-    params, body = _parts(f)
+    params, body = elementwise_lambda(
+        f,
+        "fused_elementwise: the first argument must be a lambda",
+        "fused_elementwise: the lambda's body may use only elementwise primitives, its "
+        "parameters and literals",
+    )
     if len(params) != len(operands):
         raise PrimitiveArgumentError(
             f"fused_elementwise: f takes {len(params)} parameter(s) but {len(operands)} "
