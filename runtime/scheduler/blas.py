@@ -7,6 +7,7 @@ only limits threads; it decides nothing about when.
 
 from __future__ import annotations
 
+import sys
 import threading
 from contextlib import AbstractContextManager, nullcontext
 
@@ -19,13 +20,15 @@ def single_threaded_blas(include_scipy: bool = False) -> AbstractContextManager:
     """Context holding every loaded BLAS to one thread (a no-op when threadpoolctl finds none).
 
     The controller lists the libraries loaded when it is made. `include_scipy=True` (compiled
-    loops: Numba's np.dot and linear algebra call SciPy's BLAS) loads SciPy's BLAS first
-    and re-makes the controller once if it was made before. Enter it on the driver thread:
+    loops: Numba's np.dot and linear algebra call SciPy's BLAS) loads SciPy's BLAS first,
+    and so does any call once `scipy.linalg` is imported; the controller is then re-made
+    once if it was made before. Enter it on the driver thread:
     OpenBLAS ignores a worker thread's request.
     """
     global _blas_controller, _blas_sees_scipy
     with _blas_lock:
-        if include_scipy and not _blas_sees_scipy:
+        # SciPy's own OpenBLAS, once anything has loaded it, must be limited too.
+        if (include_scipy or "scipy.linalg" in sys.modules) and not _blas_sees_scipy:
             import scipy.linalg.cython_blas  # noqa: F401
 
             _blas_controller, _blas_sees_scipy = None, True

@@ -179,3 +179,27 @@ def test_blas_is_held_to_one_thread_during_a_run():
         pytest.skip("NumPy is not linked to a BLAS threadpoolctl can see")
     with single_threaded_blas():
         assert all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
+
+
+def test_scipys_blas_loaded_after_the_first_run_is_held_to_one_thread_too():
+    # A fresh interpreter: which BLAS libraries are loaded, and when, is the point.
+    script = textwrap.dedent(
+        """
+        import json
+        from threadpoolctl import threadpool_info
+        from jetlag.runtime.scheduler.blas import single_threaded_blas
+
+        with single_threaded_blas():
+            pass
+        import scipy.linalg  # loads SciPy's own OpenBLAS after the limit was first made
+        with single_threaded_blas():
+            print(json.dumps([(i["filepath"], i["num_threads"]) for i in threadpool_info()
+                              if i["user_api"] == "blas"]))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    libraries = json.loads(done.stdout)
+    if not any("scipy" in path for path, _ in libraries):
+        pytest.skip("SciPy's BLAS is not visible to threadpoolctl here")
+    assert [threads for _, threads in libraries] == [1] * len(libraries), libraries
