@@ -67,6 +67,43 @@ def test_one_daemon_thread_samples_every_running_sampler_when_due():
     assert [t for t in threading.enumerate() if t.name == "jetlag-sampler"] == threads
 
 
+def test_the_thread_is_not_woken_for_a_sampler_due_after_its_next_look(monkeypatch):
+    import jetlag.runtime.measure.sampler as sampler_module
+
+    warm = CounterSampler(interval=0.01).start()  # the thread exists and is idle after this
+    warm.stop()
+    time.sleep(0.02)
+    notified = []
+    condition = sampler_module._TICKER._condition
+    monkeypatch.setattr(condition, "notify", lambda *a: notified.append(a))
+    usual = CounterSampler().start()  # due one default interval away: no wake-up
+    usual.stop()
+    assert notified == []
+    monkeypatch.undo()
+    quick = CounterSampler(interval=0.005).start()  # due before the thread's next look
+    time.sleep(0.06)
+    quick.stop()
+    assert len(quick.counters.series("memory/rss")[0]) >= 4  # sampled at its own interval
+
+
+def test_the_idle_thread_exits_and_the_next_sampler_starts_another(monkeypatch):
+    import jetlag.runtime.measure.sampler as sampler_module
+
+    monkeypatch.setattr(sampler_module, "IDLE_EXIT_S", 0.15)
+    first = CounterSampler(interval=0.01).start()
+    first.stop()
+    names = lambda: [t for t in threading.enumerate() if t.name == "jetlag-sampler"]  # noqa: E731
+    deadline = time.monotonic() + 2.0
+    while names() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert names() == []
+    again = CounterSampler(interval=0.01).start()
+    time.sleep(0.05)
+    again.stop()
+    assert len(names()) == 1
+    assert len(again.counters.series("memory/rss")[0]) >= 3
+
+
 def test_interval_must_be_positive():
     with pytest.raises(ValueError, match="the sampling interval must be positive, got 0"):
         CounterSampler(interval=0)
