@@ -51,6 +51,31 @@ def test_events_mode_keeps_every_task_in_one_guid_tree(tmp_path):
     assert '"GUID"' in shown.stdout and '"Parent GUID"' in shown.stdout
 
 
+def test_the_trace_is_assembled_when_read_and_describes_its_own_call(monkeypatch):
+    import jetlag.runtime.api as api
+
+    assembled = []
+    original = api.Measurement.trace
+
+    def counting(self):
+        assembled.append(self)
+        return original(self)
+
+    monkeypatch.setattr(api.Measurement, "trace", counting)
+    f = physl(gradient_step)
+    x = np.random.default_rng(2).random((300, 300))
+    f(x, np.ones(300), 2)
+    f(x, np.ones(300), 3)  # a call whose trace nobody reads is never assembled
+    assert assembled == []
+    trace = f.trace
+    assert f.trace is trace and len(assembled) == 1
+    dots = [e for e in trace.profile if e.display_name == "dot"]
+    assert sum(e.count for e in dots) == 6  # the latest call's: 3 steps, 2 dots each
+    assert trace.metadata["trace_mode"] == "profile" and trace.function == "gradient_step"
+    f(x, np.ones(300), 1)
+    assert sum(e.count for e in f.trace.profile if e.display_name == "dot") == 2
+
+
 def test_trace_off(monkeypatch):
     f = physl(gradient_step, trace="off")
     f(np.ones((3, 3)), np.ones(3), 1)
