@@ -9,8 +9,9 @@ is read once per iteration at the rate this machine reads memory). Every row is 
 the same run, interleaved round by round so drift hits all alike, after one warm-up call
 each. Then it checks every result against NumPy (1e-10 relative to the largest entry) --
 for ALS also against the same iteration computed in extended precision, which tells whose
-rounding a difference is (bench/extended.py) -- and prints a 1 -> 2 thread scaling table. JetLag runs with its defaults (rewrites on, profile
-tracing on). The numbers are for comparing rows, never absolute claims.
+rounding a difference is (bench/extended.py) -- and prints a 1 -> 2 thread scaling table.
+JetLag runs with its defaults (rewrites on, profile tracing on). The numbers are for
+comparing rows, never absolute claims.
 
     python bench/bench_paper.py              # LRA 2000² and 10000², ALS on MovieLens-100k
     python bench/bench_paper.py --quick      # smaller sizes, 3 repeats (well under a minute)

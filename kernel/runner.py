@@ -2,7 +2,7 @@
 
 A run of top-level statements has no Python function behind it, so it cannot be a
 `PhySLFunction`; this module optimizes its program with the runtime's pass pipeline, runs
-and measures it with the runtime's `run_traced` (as `PhySLFunction` does) and turns
+and measures it with the runtime's `run_measured` (as `PhySLFunction` does) and turns
 errors into the kernel's placed, frame-free reports. It does
 not decide what runs compiled and does not publish traces.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from jetlag.kernel.state import KernelState
 from jetlag.kernel.tracebacks import interrupted, placed_runtime_error, renamed
-from jetlag.runtime.api import run_traced
+from jetlag.runtime.api import run_measured
 from jetlag.runtime.errors import PhySLError, PhySLRuntimeError
 from jetlag.runtime.ir.nodes import Program
 from jetlag.runtime.measure.trace import Trace
@@ -43,7 +43,7 @@ def run_program(
     """
     mode = trace_mode or state.trace_mode
     try:
-        result, trace = run_traced(
+        result, measurement = run_measured(
             program,
             entry,
             args,
@@ -57,4 +57,4 @@ def run_program(
         raise renamed(error, state) from None
     except KeyboardInterrupt:
         raise interrupted(f"run {entry}", label) from None
-    return result.value, trace
+    return result.value, None if measurement is None else measurement.trace()

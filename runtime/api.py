@@ -43,7 +43,7 @@ def _check_options(threads: int | None, trace: str, executor: Any) -> None:
 
 
 class Measurement:
-    """What one traced call measured; `trace()` assembles its Trace (once)."""
+    """What one traced call measured; `trace()` assembles its Trace on first use."""
 
     def __init__(
         self,
@@ -54,27 +54,25 @@ class Measurement:
         mode: str,
         metadata: dict[str, Any],
     ) -> None:
-        self._parts: tuple | None = (result, program, sampler, entry, mode, metadata)
+        self.result, self.program, self.sampler = result, program, sampler
+        self.entry, self.mode, self.metadata = entry, mode, metadata
         # Taken now: the wall clock may be stepped before the trace is assembled.
-        self._clock_offset_ns = clock_offset_now()
+        self.clock_offset_ns = clock_offset_now()
         self._trace: Trace | None = None
 
     def trace(self) -> Trace:
         """The call's Trace: "profile" keeps the profile and counters, "events" every task."""
-        if self._parts is not None:
-            result, program, sampler, entry, mode, metadata = self._parts
-            measured = Trace.from_run(
-                result,
-                tree=ExecutionTree(program),
-                counters=sampler,
-                function=entry,
-                metadata=metadata,
-                clock_offset_ns=self._clock_offset_ns,
+        if self._trace is None:
+            self._trace = Trace.from_run(
+                self.result,
+                tree=ExecutionTree(self.program),
+                counters=self.sampler,
+                function=self.entry,
+                metadata=self.metadata,
+                clock_offset_ns=self.clock_offset_ns,
             )
-            if mode == "profile":
-                measured.keep_profile_only()
-            self._trace, self._parts = measured, None
-        assert self._trace is not None
+            if self.mode == "profile":
+                self._trace.keep_profile_only()
         return self._trace
 
 
@@ -90,7 +88,12 @@ def run_measured(
     trace: str = "profile",
     metadata: dict[str, Any] | None = None,
 ) -> tuple[RunResult, Measurement | None]:
-    """Run `program` as `run_traced` does, leaving the trace to be assembled on demand."""
+    """Run `program` (calling `entry` with the arguments) and measure it as `trace` says.
+
+    Returns the scheduler's result and what was measured (None with trace="off"); its
+    `trace()` is the Trace ("profile": profile and counters, "events": every task too),
+    assembled when asked for. PhySLFunction and the kernel run through this.
+    """
     tracing = trace != "off"
     sampler = CounterSampler().start() if tracing else None
     try:
@@ -115,37 +118,6 @@ def run_measured(
         info["inlining"] = policy.decisions()
     info.update(metadata or {})
     return result, Measurement(result, program, sampler, entry, trace, info)
-
-
-def run_traced(
-    program: Program,
-    entry: str | None = None,
-    args: tuple[Any, ...] = (),
-    kwargs: dict[str, Any] | None = None,
-    *,
-    threads: int | None = None,
-    pool: TaskPool | None = None,
-    policy: InlinePolicy | None = None,
-    trace: str = "profile",
-    metadata: dict[str, Any] | None = None,
-) -> tuple[RunResult, Trace | None]:
-    """Run `program` (calling `entry` with the arguments) and measure it as `trace` says.
-
-    Returns the scheduler's result and the Trace ("profile": profile and counters,
-    "events": every task too, "off": None). The kernel runs cells through this as well.
-    """
-    result, measurement = run_measured(
-        program,
-        entry,
-        args,
-        kwargs,
-        threads=threads,
-        pool=pool,
-        policy=policy,
-        trace=trace,
-        metadata=metadata,
-    )
-    return result, None if measurement is None else measurement.trace()
 
 
 class PhySLFunction:
@@ -176,7 +148,6 @@ class PhySLFunction:
         self.trace_mode = trace
         self.last_run: RunResult | None = None
         self._measurement: Measurement | None = None
-        self._trace: Trace | None = None
         # One policy per function, so what it learns about its primitives carries over
         # from call to call.
         self.policy = AdaptivePolicy.from_environment()
@@ -231,16 +202,14 @@ class PhySLFunction:
         self.last_run = result
         # Assembled when f.trace is read: ~0.1-0.4 ms a call that a function called in a
         # loop would otherwise pay whether or not its trace is ever looked at.
-        self._measurement, self._trace = measurement, None
+        self._measurement = measurement
         return result.value
 
     @property
     def trace(self) -> Trace | None:
         """The Trace of the latest call (None before the first call and with trace="off"),
         assembled when first read."""
-        if self._trace is None and self._measurement is not None:
-            self._trace = self._measurement.trace()
-        return self._trace
+        return None if self._measurement is None else self._measurement.trace()
 
     def __repr__(self) -> str:
         return f"<PhySL function {self.compiled.entry} from {self.compiled.filename}>"
