@@ -118,10 +118,11 @@ class StatementLowering:
         if not target.args or not isinstance(target.args[0], Variable) or target.kwargs:
             raise NotLowerable("store(slice(...)) into something other than a variable")
         array = variable_name(target.args[0].name)
-        index = self.index(target.args[1:])
+        index = self.index_tuple(target.args[1:])
         value = self.value(node.args[1])
         self.at(node)
-        self.emit(f"{array}[{index}] = {value}")
+        # Not `x[i] = v`: Numba's slice assignment costs ~1.8 s of compiling (support_store).
+        self.emit(f"support_store({array}, {index}, {value})")
 
     def conditional(self, node: Call) -> None:
         """if(c, a[, b]) as a statement."""
@@ -313,14 +314,29 @@ class StatementLowering:
                 spelled.append(self.value(part))
         return ", ".join(spelled)
 
+    def index_tuple(self, parts: tuple[Node, ...]) -> str:
+        """The index of x[...] as a tuple expression, spans spelled slice(lo, hi, step)."""
+        if not parts:
+            raise NotLowerable("indexing with no index (x[()])")
+        spelled = []
+        for part in parts:
+            if isinstance(part, Call) and part.name == "span":
+                bounds = self.span_bounds(part)
+                spelled.append("slice(" + ", ".join(b or "None" for b in bounds) + ")")
+            else:
+                spelled.append(self.index((part,)))
+        return "(" + ", ".join(spelled) + ",)"
+
     def span(self, node: Call) -> str:
         """span(lo, hi, step) as lo:hi:step; nil parts are left out; span(hi) is :hi."""
-        if node.kwargs or not 1 <= len(node.args) <= 3:
-            raise NotLowerable(f"span with {len(node.args)} arguments")
-        parts = list(node.args) if len(node.args) > 1 else [Literal(None), node.args[0]]
-        bounds = [
-            "" if isinstance(p, Literal) and p.value is None else self.value(p) for p in parts
-        ]
+        bounds = self.span_bounds(node)
         if len(bounds) == 3 and bounds[2] == "":
             bounds.pop()
         return ":".join(bounds)
+
+    def span_bounds(self, node: Call) -> list[str]:
+        """span(lo, hi[, step])'s parts as source ("" for nil); span(hi) is ["", hi]."""
+        if node.kwargs or not 1 <= len(node.args) <= 3:
+            raise NotLowerable(f"span with {len(node.args)} arguments")
+        parts = list(node.args) if len(node.args) > 1 else [Literal(None), node.args[0]]
+        return ["" if isinstance(p, Literal) and p.value is None else self.value(p) for p in parts]

@@ -12,6 +12,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# Generated loops import every support_* name from this module.
+from jetlag.runtime.codegen.support_store import support_store  # noqa: F401
+
 _SUMS = {"reassoc", "contract"}
 
 

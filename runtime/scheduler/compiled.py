@@ -38,6 +38,7 @@ from jetlag.runtime.codegen.build import load_source
 from jetlag.runtime.codegen.emit import NotLowerable
 from jetlag.runtime.codegen.loops import Region, region_source
 from jetlag.runtime.codegen.support_loops import LoopStopped
+from jetlag.runtime.codegen.support_store import store_error_message
 from jetlag.runtime.errors import PhySLError
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Variable
 from jetlag.runtime.measure.events import TaskEvent, new_guid, now_ns, task_scope
@@ -267,6 +268,9 @@ def _failure(run: Run, sites: tuple[Node, ...], loop: Call, where: int, error: B
     if isinstance(error, PhySLError):
         return error
     site: Node = sites[where] if 0 <= where < len(sites) else loop
+    message = store_error_message(error)
+    if message is not None:
+        error = ValueError(message)
     if isinstance(error, ValueError) and getattr(site, "name", "") in _TRUTH_FORMS:
         return run.error(
             site,

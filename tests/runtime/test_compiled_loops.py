@@ -199,6 +199,30 @@ def test_a_singular_matrix_in_a_compiled_loop_names_inverse_dot():
     )
 
 
+def fill_rows(x, y, n):
+    i = 0
+    while i < n:
+        x[i, :] = y * i
+        i = i + 1
+    return x
+
+
+def test_a_shape_mismatch_in_a_compiled_loop_names_the_store():
+    function = physl(fill_rows)
+    y = np.arange(4.0)
+    expected = fill_rows(np.zeros((3, 4)), y, 3)
+    np.testing.assert_array_equal(function(np.zeros((3, 4)), y, 3), expected)
+    assert histories(function)[0].compiled_runs == 1
+    line = fill_rows.__code__.co_firstlineno + 3
+    with pytest.raises(PhySLRuntimeError) as caught:
+        function(np.zeros((3, 5)), y, 3)
+    assert str(caught.value).startswith(
+        f"{__file__}:{line}:9: store failed: ValueError: cannot assign a value of shape (4,) "
+        "to a slice of shape (5,); give the value the slice's shape (or one that broadcasts "
+        "to it)\n            x[i, :] = y * i\n"
+    )
+
+
 COUNTER = """
 define(f, a, n, block(
     define(i, 0),
