@@ -173,28 +173,32 @@ def solve_rows(a, b, n):
     return x
 
 
+def compiled_error(function, *failing_args) -> PhySLRuntimeError:
+    """The error `function`, whose loop has run compiled once, raises on failing_args."""
+    assert histories(function)[0].compiled_runs == 1
+    with pytest.raises(PhySLRuntimeError) as caught:
+        function(*failing_args)
+    return caught.value
+
+
 def test_errors_inside_compiled_loops_name_the_primitive_and_line():
     function = physl(pick)
     assert function(np.ones(3), 3) == 3.0
-    assert histories(function)[0].compiled_runs == 1
+    error = compiled_error(function, np.ones(3), 5)
     line = pick.__code__.co_firstlineno + 4
-    with pytest.raises(PhySLRuntimeError) as caught:
-        function(np.ones(3), 5)
-    assert str(caught.value).startswith(
+    assert str(error).startswith(
         f"{__file__}:{line}:25: slice failed: IndexError: index is out of bounds"
     )
-    assert caught.value.primitive == f"slice${line}$24"
+    assert error.primitive == f"slice${line}$24"
 
 
 def test_a_singular_matrix_in_a_compiled_loop_names_inverse_dot():
     function = physl(solve_rows)
     b = np.arange(6.0).reshape(3, 2)
     np.testing.assert_allclose(function(np.eye(2) * 2.0, b, 3), b / 2.0)
-    assert histories(function)[0].compiled_runs == 1
+    error = compiled_error(function, np.zeros((2, 2)), b, 3)
     line = solve_rows.__code__.co_firstlineno + 4
-    with pytest.raises(PhySLRuntimeError) as caught:
-        function(np.zeros((2, 2)), b, 3)
-    assert str(caught.value).startswith(
+    assert str(error).startswith(
         f"{__file__}:{line}:19: inverse_dot failed: LinAlgError: Matrix is singular"
     )
 
@@ -212,11 +216,9 @@ def test_a_shape_mismatch_in_a_compiled_loop_names_the_store():
     y = np.arange(4.0)
     expected = fill_rows(np.zeros((3, 4)), y, 3)
     np.testing.assert_array_equal(function(np.zeros((3, 4)), y, 3), expected)
-    assert histories(function)[0].compiled_runs == 1
+    error = compiled_error(function, np.zeros((3, 5)), y, 3)
     line = fill_rows.__code__.co_firstlineno + 3
-    with pytest.raises(PhySLRuntimeError) as caught:
-        function(np.zeros((3, 5)), y, 3)
-    assert str(caught.value).startswith(
+    assert str(error).startswith(
         f"{__file__}:{line}:9: store failed: ValueError: cannot assign a value of shape (4,) "
         "to a slice of shape (5,); give the value the slice's shape (or one that broadcasts "
         "to it)\n            x[i, :] = y * i\n"
