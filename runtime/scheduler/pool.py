@@ -17,6 +17,7 @@ twice per chunk set; a loop of millisecond iterations would pay that every time.
 from __future__ import annotations
 
 import itertools
+import os
 import queue
 import threading
 import time
@@ -282,6 +283,19 @@ class TaskPool:
 
 _pools: dict[int, TaskPool] = {}
 _pools_lock = threading.Lock()
+
+
+def _forget_pools_after_fork() -> None:
+    # A forked child has none of its parent's worker threads: a task queued on an inherited
+    # pool would wait forever. It starts its own pools on first use (and the lock may have
+    # been held by a parent thread at the fork).
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools_after_fork)
 
 
 def shared_pool(workers: int) -> TaskPool:

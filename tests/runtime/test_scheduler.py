@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import _thread
+import os
 import threading
+import time
+import warnings
 
 import numpy as np
 import pytest
@@ -205,3 +208,34 @@ def test_print_output_is_in_program_order(capsys):
     """
     run_physl(text, np.ones((300, 300)))
     assert capsys.readouterr().out == "first 1\nsecond 27000000.0\nthird!\n"
+
+
+def test_a_forked_child_gets_its_own_workers():
+    # The child inherits the parent's pools but not their threads; a spawned task there
+    # must still run (multiprocessing's default start method on Linux is fork).
+    a = np.random.default_rng(5).random((400, 400))
+    text = "define(f, a, __add(dot(a, a), sum(a)))"
+    expected = a @ a + a.sum()
+    np.testing.assert_allclose(run_physl(text, a), expected, rtol=1e-12)
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a threaded process may deadlock: the point here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        try:
+            same = np.allclose(run_physl(text, a), expected, rtol=1e-12)
+            os._exit(0 if same else 3)
+        except BaseException:  # noqa: BLE001
+            os._exit(4)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.02)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail(
+        "the forked child's JetLag call never finished (it waited for the parent's workers)"
+    )
