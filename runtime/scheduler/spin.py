@@ -140,6 +140,16 @@ def _calibrate(spinner: _Spinner) -> float:
     return max(0.01, rounds * 1000 / elapsed)
 
 
+def _renew_lock_after_fork() -> None:
+    # A parent thread may have been compiling (holding the lock) at the fork.
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_renew_lock_after_fork)
+
+
 def _prepare() -> None:
     global _spinner, _rounds_per_us, _ready
     with _lock:
