@@ -195,11 +195,9 @@ class TaskPool:
     def _spin_until_done(self, pieces: _ChunkSet) -> None:
         """Spin (no GIL) while other workers finish their last pieces, up to the budget."""
         deadline = time.perf_counter_ns() + self._spin_ns
-        while pieces.left:
-            seen = self.pulse.value
-            if not pieces.left:
-                return
-            if not self.pulse.wait(seen, deadline - time.perf_counter_ns()):
+        while True:
+            seen = self.pulse.value  # read before looking, so a finish in between counts
+            if not pieces.left or not self.pulse.wait(seen, deadline - time.perf_counter_ns()):
                 return
 
     def owe_pulse(self) -> None:
@@ -214,16 +212,12 @@ class TaskPool:
         """The next queued item. After helping with a chunk set, spins up to the budget
         before it sleeps on the queue."""
         owed, self._local.owed_pulse = self._local.owed_pulse, False
-        if self._spin_ns and self._local.spin_next:
-            seen = self.pulse.value
-            try:
-                item = self._queue.get(block=False)
-            except queue.Empty:
+        if self._local.spin_next:
+            seen = self.pulse.value  # read before looking, so work queued in between counts
+            if self._queue.empty():
+                # Pays an owed bump too (at once when the budget is 0).
                 self.pulse.wait(seen, self._spin_ns, HANDOFF_GRACE_NS, bump=owed)
                 return self._queue.get()
-            if owed:
-                self.pulse.bump()
-            return item
         if owed:
             self.pulse.bump()
         return self._queue.get()
