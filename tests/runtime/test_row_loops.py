@@ -87,8 +87,12 @@ def test_split_rows_equal_one_sequential_call_and_the_counter_ends_at_the_bound(
     x = np.zeros((100, 3))
     assert split(x, y, 100) == 100
     np.testing.assert_allclose(x, expected_x, rtol=1e-13)
-    pieces = {e.worker for e in split.trace.events if e.name.endswith("#chunk")}
-    assert pieces == {"jetlag-worker-0", "jetlag-worker-1"}
+    pieces = [e for e in split.trace.events if e.name.endswith("#chunk")]
+    assert len(pieces) == 4  # 100 rows, two pieces per worker
+    # Which worker runs which piece depends on who is awake first (a caller can finish
+    # all four before its helper wakes); that idle workers do join is
+    # test_scheduler.py's test_chunks_are_shared_with_an_idle_worker.
+    assert {e.worker for e in pieces} <= {"jetlag-worker-0", "jetlag-worker-1"}
     monkeypatch.setattr(compiled_rows, "MIN_ROWS_PER_PIECE", 10**9)  # one piece
     whole = np.zeros((100, 3))
     assert split(whole, y, 100) == 100

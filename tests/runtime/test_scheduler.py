@@ -125,6 +125,34 @@ def test_independent_subtrees_overlap_in_time():
     assert first.worker != second.worker
 
 
+def meeting_pieces(pool: TaskPool) -> set[str]:
+    """Run two chunks that wait for each other at a barrier; the threads that ran them."""
+    rendezvous = threading.Barrier(2, timeout=30)
+    threads: set[str] = set()
+
+    def piece() -> None:
+        threads.add(threading.current_thread().name)
+        rendezvous.wait()
+
+    pool.run_chunks([piece, piece])
+    return threads
+
+
+def test_chunks_are_shared_with_an_idle_worker():
+    # Each piece waits at a two-party barrier: it only opens when two threads run pieces
+    # at the same time, so this holds however late the helper wakes.
+    pool = TaskPool(2)
+    try:
+        assert len(meeting_pieces(pool)) == 2  # called from the driver
+        from_worker: list[set[str]] = []
+        finished = threading.Event()
+        pool.submit(lambda: (from_worker.append(meeting_pieces(pool)), finished.set()))
+        assert finished.wait(30), "the chunks called from a worker never finished"
+        assert [len(threads) for threads in from_worker] == [2]
+    finally:
+        pool.shutdown()
+
+
 def test_task_parents_form_one_tree_rooted_at_the_run():
     x = np.random.default_rng(2).random((500, 500))
     result = run("define(f, x, dot(x, x))", x, record_events=True)
