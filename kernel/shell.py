@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import linecache
+import sys
 from typing import Any
 
 from ipykernel.zmqshell import ZMQInteractiveShell
@@ -21,7 +22,7 @@ from jetlag.kernel.cells import plan_cell, rewrite
 from jetlag.kernel.magics import PhySLMagics
 from jetlag.kernel.publish import publish_traces
 from jetlag.kernel.runs import CellController
-from jetlag.kernel.state import CellReport, KernelState
+from jetlag.kernel.state import CellReport, KernelState, drop_unusable_settings
 from jetlag.kernel.tracebacks import structured_traceback
 from jetlag.runtime.errors import PhySLError
 
@@ -41,7 +42,8 @@ class PhySLShell(ZMQInteractiveShell):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.jetlag = KernelState()
+        unusable = drop_unusable_settings()
+        self.jetlag = KernelState(warnings=unusable)
         self._jetlag_ids = itertools.count(1)
         self.register_magics(PhySLMagics(self, self.jetlag))
         self.set_custom_exc((PhySLError, KeyboardInterrupt), _custom_traceback)
@@ -56,6 +58,8 @@ class PhySLShell(ZMQInteractiveShell):
     ) -> bool:
         """Run a parsed cell: candidates guarded by a CellController, the rest as Python."""
         state = self.jetlag
+        while state.warnings:
+            print(f"JetLag: {state.warnings.pop(0)}", file=sys.stderr)
         label = state.name_cell(cell_name, self.execution_count)
         lines = tuple(line.rstrip("\r\n") for line in linecache.getlines(cell_name))
         plan = plan_cell(nodelist, lines, cell_name)

@@ -8,16 +8,38 @@ ends) and what the last cell ran compiled (for `%physl`). It runs nothing itself
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from jetlag.runtime.api import TRACE_MODES, default_trace_mode
+from jetlag.runtime.api import default_trace_mode
+from jetlag.runtime.errors import SettingError
 from jetlag.runtime.measure.trace import Trace
+from jetlag.runtime.primitives.parallel import default_workers
+from jetlag.runtime.scheduler.policy import AdaptivePolicy
+from jetlag.runtime.scheduler.spin import spin_budget_ns
 
 
-def _default_trace_mode() -> str:
-    mode = default_trace_mode()  # JETLAG_TRACE, else "profile"
-    return mode if mode in TRACE_MODES else "profile"
+def drop_unusable_settings() -> list[str]:
+    """Check the JETLAG_* settings runs will read; unset each unusable one in this process
+    and say so. A kernel that refused to start over a setting would show the user only a
+    dead kernel, and one whose every compiled run failed would be little better."""
+    readers = (
+        default_trace_mode,
+        default_workers,
+        spin_budget_ns,
+        AdaptivePolicy.from_environment,
+    )
+    warnings = []
+    for read in readers:
+        while True:
+            try:
+                read()
+                break
+            except SettingError as error:
+                os.environ.pop(error.variable, None)
+                warnings.append(f"{error}. This kernel ignores it and uses the default.")
+    return warnings
 
 
 @dataclass
@@ -53,12 +75,14 @@ class KernelState:
     """Settings and memory of one kernel process."""
 
     threads: int | None = None
-    trace_mode: str = field(default_factory=_default_trace_mode)
+    trace_mode: str = field(default_factory=default_trace_mode)  # JETLAG_TRACE or profile
     inline_summary: bool = False  # set by an explicit `%trace profile|events`
     cell_names: dict[str, str] = field(default_factory=dict)
     collected: dict[str, CollectedTrace] = field(default_factory=dict)
     last_report: CellReport | None = None
     python_reasons: dict[str, str] = field(default_factory=dict)  # defs kept as Python
+    #: Warnings not yet shown to the user, said on the next cell's stderr.
+    warnings: list[str] = field(default_factory=list)
 
     def display_file(self, filename: str) -> str:
         """`In[5]` for a cell's file, the file name otherwise."""

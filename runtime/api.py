@@ -7,7 +7,6 @@ right there, naming file:line:col); each call runs the execution tree on the tas
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,13 +23,14 @@ from jetlag.runtime.passes.pipeline import select_passes
 from jetlag.runtime.scheduler import RunResult, execute
 from jetlag.runtime.scheduler.policy import AdaptivePolicy, InlinePolicy
 from jetlag.runtime.scheduler.pool import TaskPool
+from jetlag.runtime.settings import one_of
 
 TRACE_MODES = ("off", "profile", "events")
 
 
 def default_trace_mode() -> str:
     """The trace mode when none is given: JETLAG_TRACE, else "profile"."""
-    return os.environ.get("JETLAG_TRACE", "profile")
+    return one_of("JETLAG_TRACE", "profile", TRACE_MODES, "what each run records")
 
 
 def _check_options(threads: int | None, trace: str, executor: Any) -> None:

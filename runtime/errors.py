@@ -76,3 +76,15 @@ class PhySLRuntimeError(PhySLError):
 
 class PrimitiveArgumentError(JetLagError, ValueError):
     """Raised by a primitive implementation for bad arguments; the scheduler adds the place."""
+
+
+class SettingError(JetLagError, ValueError):
+    """A JETLAG_* environment variable holds a value JetLag cannot use.
+
+    The message names the variable, the value found, what it must be and how to get the
+    default back; `variable` is the variable's name.
+    """
+
+    def __init__(self, variable: str, message: str) -> None:
+        self.variable = variable
+        super().__init__(message)

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from typing import Protocol
 
+from jetlag.runtime.settings import whole_number
+
 #: Below this many elements an elementwise/reduction primitive stays one task.
 MIN_CHUNK_ELEMENTS = 1 << 16
 
@@ -101,10 +103,8 @@ def parallel_for(bounds: Sequence[tuple[int, int]], body: Callable[[int, int], N
 
 def default_workers() -> int:
     """Worker threads by default: the cores this process may use (JETLAG_THREADS overrides)."""
-    env = os.environ.get("JETLAG_THREADS")
-    if env:
-        return max(1, int(env))
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - non-Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    return whole_number("JETLAG_THREADS", cores, 1, "worker threads")

@@ -9,7 +9,6 @@ threshold and spawns it otherwise. Its decisions are kept so traces can show the
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from jetlag.runtime.primitives.registry import Primitive
+from jetlag.runtime.settings import whole_number
 
 #: Work (element touches) below which a ready primitive runs inline (static rule).
 DEFAULT_INLINE_WORK = 32_768
@@ -110,9 +110,13 @@ class AdaptivePolicy(InlinePolicy):
     def from_environment(cls) -> AdaptivePolicy:
         """Thresholds from JETLAG_INLINE_NS / JETLAG_INLINE_WORK / JETLAG_INLINE_WARMUP."""
         return cls(
-            inline_work=int(os.environ.get("JETLAG_INLINE_WORK", DEFAULT_INLINE_WORK)),
-            inline_ns=int(os.environ.get("JETLAG_INLINE_NS", DEFAULT_INLINE_NS)),
-            warmup=int(os.environ.get("JETLAG_INLINE_WARMUP", DEFAULT_WARMUP)),
+            inline_work=whole_number(
+                "JETLAG_INLINE_WORK", DEFAULT_INLINE_WORK, 0, "element touches run inline"
+            ),
+            inline_ns=whole_number("JETLAG_INLINE_NS", DEFAULT_INLINE_NS, 0, "ns run inline"),
+            warmup=whole_number(
+                "JETLAG_INLINE_WARMUP", DEFAULT_WARMUP, 0, "evaluations measured first"
+            ),
         )
 
     def should_inline(self, instance: str, primitive: Primitive, args: Sequence[Any]) -> bool:

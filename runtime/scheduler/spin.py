@@ -26,6 +26,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from jetlag.runtime.settings import whole_number
+
 #: Default spin budget in microseconds before a waiting worker blocks (JETLAG_SPIN_US).
 DEFAULT_SPIN_US = 300
 
@@ -95,10 +97,10 @@ _engine = None  # keeps the JIT's code alive
 
 def spin_budget_ns() -> int:
     """How long a waiting worker spins before it blocks: JETLAG_SPIN_US µs (0 = never)."""
-    try:
-        return max(0, int(os.environ.get("JETLAG_SPIN_US", DEFAULT_SPIN_US))) * 1000
-    except ValueError:
-        return DEFAULT_SPIN_US * 1000
+    spin_us = whole_number(
+        "JETLAG_SPIN_US", DEFAULT_SPIN_US, 0, "µs a waiting worker spins before it sleeps"
+    )
+    return spin_us * 1000
 
 
 def _compile() -> _Spinner | None:

@@ -90,8 +90,9 @@ class KernelSession:
         self.manager.shutdown_kernel(now=True)
 
 
-def start_session() -> KernelSession:
-    """A new physl kernel with default settings (no JETLAG_* overrides)."""
+def start_session(settings: dict[str, str] | None = None) -> KernelSession:
+    """A new physl kernel with default settings (no JETLAG_* overrides) plus `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JETLAG_")}
+    env.update(settings or {})
     manager, client = start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=60, env=env)
     return KernelSession(manager, client)

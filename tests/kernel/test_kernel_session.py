@@ -7,10 +7,11 @@ earlier ones, as a notebook does); the last test restarts it.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 
-from kernel_session import TRACE_MIME, KernelSession
+from kernel_session import TRACE_MIME, KernelSession, start_session
 
 
 def test_kernel_info(kernel: KernelSession):
@@ -220,3 +221,26 @@ def test_restart_gives_a_fresh_working_kernel(kernel: KernelSession):
     kernel.client.wait_for_ready(timeout=60)
     assert kernel.ok("'x' in globals()").results == ["False"]
     assert kernel.ok("import numpy as np\nnp.sum(np.ones(3)) * 2").results == ["np.float64(6.0)"]
+
+
+def test_bad_settings_are_named_in_the_first_cell_and_ignored(physl_kernelspec):
+    # A kernel must start whatever JETLAG_* holds (else the notebook shows only a dead
+    # kernel), say what it ignores, and run on the defaults instead.
+    session = start_session({"JETLAG_TRACE": "everything", "JETLAG_THREADS": "two"})
+    cores = len(os.sched_getaffinity(0))
+    try:
+        first = session.ok("import numpy as np\nx = np.ones((300, 300))\nfloat(np.dot(x, x)[0, 0])")
+        assert first.stderr == (
+            "JetLag: JETLAG_TRACE='everything' is not one of off, profile, events (what "
+            "each run records); set it to one (the default is profile) or unset it. This "
+            "kernel ignores it and uses the default.\n"
+            "JetLag: JETLAG_THREADS='two' is not a whole number >= 1 (worker threads); set "
+            f"it to one (the default is {cores}) or unset it. This kernel ignores it and uses "
+            "the default.\n"
+        )
+        assert first.results == ["300.0"]
+        assert session.ok("2 + 2").stderr == ""  # said once
+        assert session.ok("%trace").stdout == "trace mode: profile\n"
+        assert session.ok("import os\n'JETLAG_THREADS' in os.environ").results == ["False"]
+    finally:
+        session.close()
