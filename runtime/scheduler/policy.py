@@ -111,7 +111,10 @@ class AdaptivePolicy(InlinePolicy):
         """Thresholds from JETLAG_INLINE_NS / JETLAG_INLINE_WORK / JETLAG_INLINE_WARMUP."""
         return cls(
             inline_work=whole_number(
-                "JETLAG_INLINE_WORK", DEFAULT_INLINE_WORK, 0, "element touches run inline"
+                "JETLAG_INLINE_WORK",
+                DEFAULT_INLINE_WORK,
+                -1,
+                "element touches run inline; -1: none",
             ),
             inline_ns=whole_number("JETLAG_INLINE_NS", DEFAULT_INLINE_NS, 0, "ns run inline"),
             warmup=whole_number(

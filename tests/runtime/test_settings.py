@@ -50,6 +50,13 @@ def test_unset_or_empty_settings_mean_the_default(monkeypatch):
             "one (the default is 500000) or unset it",
         ),
         (
+            "JETLAG_INLINE_WORK",
+            "-2",
+            AdaptivePolicy.from_environment,
+            "JETLAG_INLINE_WORK='-2' is not a whole number >= -1 (element touches run inline; "
+            "-1: none); set it to one (the default is 32768) or unset it",
+        ),
+        (
             "JETLAG_INLINE_WARMUP",
             "-1",
             AdaptivePolicy.from_environment,
