@@ -17,7 +17,7 @@ from jetlag.runtime.errors import SettingError
 def whole_number(name: str, default: int, minimum: int = 0, meaning: str = "") -> int:
     """The integer in environment variable `name` (at least `minimum`), `default` when it
     is unset or empty."""
-    text = os.environ.get(name, "").strip()
+    text = _setting(name)
     if not text:
         return default
     try:
@@ -25,26 +25,31 @@ def whole_number(name: str, default: int, minimum: int = 0, meaning: str = "") -
     except ValueError:
         value = None
     if value is None or value < minimum:
-        what = f" ({meaning})" if meaning else ""
-        raise SettingError(
-            name,
-            f"{name}={text!r} is not a whole number >= {minimum}{what}; "
-            f"set it to one (the default is {default}) or unset it",
-        )
+        raise _unusable(name, text, f"a whole number >= {minimum}", meaning, default)
     return value
 
 
 def one_of(name: str, default: str, choices: Sequence[str], meaning: str = "") -> str:
     """The value of environment variable `name` if it is one of `choices`, `default` when
     it is unset or empty."""
-    text = os.environ.get(name, "").strip()
+    text = _setting(name)
     if not text:
         return default
     if text not in choices:
-        what = f" ({meaning})" if meaning else ""
-        raise SettingError(
-            name,
-            f"{name}={text!r} is not one of {', '.join(choices)}{what}; "
-            f"set it to one (the default is {default}) or unset it",
-        )
+        raise _unusable(name, text, f"one of {', '.join(choices)}", meaning, default)
     return text
+
+
+def _setting(name: str) -> str:
+    return os.environ.get(name, "").strip()
+
+
+def _unusable(
+    name: str, text: str, requirement: str, meaning: str, default: object
+) -> SettingError:
+    what = f" ({meaning})" if meaning else ""
+    return SettingError(
+        name,
+        f"{name}={text!r} is not {requirement}{what}; "
+        f"set it to one (the default is {default}) or unset it",
+    )

@@ -12,10 +12,11 @@ once, instead of issuing its primitives one by one. In order:
    and is nil (the frontend declares names first assigned in a loop), is tracked instead:
    the function says whether it assigned it;
 3. run the function as one task on the pool, named `compiled_loop$line$col` in the trace (a
-   row loop's range in pieces, chunks of it: compiled_rows.py), while the driver waits in short slices: Ctrl-C sets the function's stop flag, which it
-   checks at the top of every iteration. BLAS is held to one thread meanwhile, including
-   the BLAS Numba's linear algebra calls (SciPy's, which a run's own limit may not have
-   seen loaded): the loop's products are small, and threads only cost there;
+   row loop's range in pieces, chunks of it: compiled_rows.py), while the driver waits in
+   short slices: Ctrl-C sets the function's stop flag, which it checks at the top of every
+   iteration. BLAS is held to one thread meanwhile, including the BLAS Numba's linear
+   algebra calls (SciPy's, which a run's own limit may not have seen loaded): the loop's
+   products are small, and threads only cost there;
 4. store the outputs into the scope, as `store`/`define` would have.
 
 An exception inside compiled code is reported at the PhySL node that was running (the
