@@ -21,6 +21,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def served_port(runtime: Path) -> int | None:
+    """The port the server really listens on, from its runtime file; None until written.
+
+    Not simply the port asked for: another process may take that port between
+    `free_port()` and the server's bind, and the server then moves on to another one.
+    """
+    for info in runtime.glob("jpserver-*.json"):
+        try:
+            return int(json.loads(info.read_text())["port"])
+        except (OSError, ValueError, KeyError):
+            return None  # still being written
+    return None
+
+
 def get(url: str) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers={"Authorization": f"token {TOKEN}"})
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -29,7 +43,8 @@ def get(url: str) -> tuple[int, bytes]:
 
 def test_start_serves_lab_with_the_physl_kernel_and_the_demo(tmp_path):
     port = free_port()
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    runtime = tmp_path / "runtime"
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)}
     server = subprocess.Popen(
         [
             "bash",
@@ -44,12 +59,15 @@ def test_start_serves_lab_with_the_physl_kernel_and_the_demo(tmp_path):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
         while True:
             assert server.poll() is None, server.stdout.read().decode(errors="replace")
+            served = served_port(runtime)
             try:
+                if served is None:
+                    raise ConnectionError("the server has not written its runtime file yet")
+                base = f"http://127.0.0.1:{served}"
                 status, body = get(f"{base}/api/kernelspecs")
                 break
             except OSError:

@@ -63,9 +63,13 @@ class ProcFiles:
             self.forget(path)
 
     def reset_after_fork(self) -> None:
-        """Drop every descriptor: a forked child's /proc/self is another process."""
-        with self._lock:
-            descriptors, self._open = list(self._open.values()), {}
+        """Drop every descriptor: a forked child's /proc/self is another process.
+
+        Called in the child, where only the forking thread exists: a parent thread may have
+        held the lock at the fork, so the lock is replaced, never waited for.
+        """
+        self._lock = threading.Lock()
+        descriptors, self._open = list(self._open.values()), {}
         for descriptor in descriptors:
             try:
                 os.close(descriptor)

@@ -8,12 +8,13 @@ only limits threads; it decides nothing about when.
 from __future__ import annotations
 
 import sys
-import threading
 from contextlib import AbstractContextManager, nullcontext
+
+from jetlag.runtime.locks import fork_safe_lock
 
 _blas_controller = None
 _blas_sees_scipy = False
-_blas_lock = threading.Lock()
+_blas_lock = fork_safe_lock()  # unlocked again in a forked child
 
 
 def single_threaded_blas(include_scipy: bool = False) -> AbstractContextManager:

@@ -2,6 +2,7 @@
 
 Futures are how the driver hands values between tasks without waiting (dataflow).
 Only the driver blocks on them, and always in short timed waits so Ctrl-C stays responsive.
+Completion runs every callback even when one raises, so no waiter is skipped.
 
 Completing a future is on the path of every task, so it costs one uncontended lock and a
 flag: nobody pays for a wake-up primitive unless somebody actually waits (`wait_for`
@@ -59,8 +60,17 @@ class Future:
             self._done = True
             callbacks, self._callbacks = self._callbacks, None
         if callbacks:
+            # Every callback runs even after one raises (a waiter's gate is one of them:
+            # skipping it would leave that thread waiting forever); then the first error.
+            first: BaseException | None = None
             for callback in callbacks:
-                callback(self)
+                try:
+                    callback(self)
+                except BaseException as error:  # noqa: BLE001 - re-raised below
+                    if first is None:
+                        first = error
+            if first is not None:
+                raise first
 
     def add_done_callback(self, callback: Callable[[Future], None]) -> None:
         """Call `callback(self)` when done (at once, on this thread, if already done)."""

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from jetlag.runtime.locks import fork_safe_lock
 from jetlag.runtime.measure.events import (
     current_guid,
     current_log,
@@ -106,19 +107,24 @@ class _ChunkSet:
         except BaseException as error:  # noqa: BLE001 - re-raised by run_chunks
             self.errors.append((index, error))
         finally:
-            leave_task(previous)
-            if self.log is not None:
-                track = threading.current_thread().name if self.pool.on_worker() else "driver"
-                self.log.record(guid, self.parent, self.name, track, start, now_ns(), "chunk")
-            with self.lock:
-                if helper:
-                    self.helped_ns += time.thread_time_ns() - cpu
-                self.left -= 1
-                last = self.left == 0
-            if last:
-                self.done.release()
-                if threading.get_ident() != self.caller:
-                    self.pool.owe_pulse()
+            try:
+                leave_task(previous)
+                if self.log is not None:
+                    track = threading.current_thread().name if self.pool.on_worker() else "driver"
+                    self.log.record(guid, self.parent, self.name, track, start, now_ns(), "chunk")
+            finally:
+                self._count(helper, cpu)
+
+    def _count(self, helper: bool, cpu: int) -> None:
+        with self.lock:
+            if helper:
+                self.helped_ns += time.thread_time_ns() - cpu
+            self.left -= 1
+            last = self.left == 0
+        if last:
+            self.done.release()
+            if threading.get_ident() != self.caller:
+                self.pool.owe_pulse()
 
 
 class TaskPool:
@@ -276,16 +282,13 @@ class TaskPool:
 
 
 _pools: dict[int, TaskPool] = {}
-_pools_lock = threading.Lock()
+_pools_lock = fork_safe_lock()  # a parent thread may hold it at a fork
 
 
 def _forget_pools_after_fork() -> None:
     # A forked child has none of its parent's worker threads: a task queued on an inherited
-    # pool would wait forever. It starts its own pools on first use (and the lock may have
-    # been held by a parent thread at the fork).
-    global _pools_lock
+    # pool would wait forever. It starts its own pools on first use.
     _pools.clear()
-    _pools_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):

@@ -20,12 +20,11 @@ against the clock on first use. Where llvmlite or the JIT is unavailable, or
 from __future__ import annotations
 
 import ctypes
-import os
 import platform
-import threading
 import time
 from collections.abc import Callable
 
+from jetlag.runtime.locks import fork_safe_lock
 from jetlag.runtime.settings import whole_number
 
 #: Default spin budget in microseconds before a waiting worker blocks (JETLAG_SPIN_US).
@@ -88,7 +87,7 @@ gave_up:
 """
 
 _Spinner = Callable[[int, int, int, int, int], int]
-_lock = threading.Lock()
+_lock = fork_safe_lock()  # a parent thread may be compiling (holding it) at a fork
 _spinner: _Spinner | None = None
 _rounds_per_us = 0.0
 _ready = False
@@ -140,16 +139,6 @@ def _calibrate(spinner: _Spinner) -> float:
     spinner(ctypes.addressof(cell), 0, rounds, 0, 0)
     elapsed = max(1, time.perf_counter_ns() - start)
     return max(0.01, rounds * 1000 / elapsed)
-
-
-def _renew_lock_after_fork() -> None:
-    # A parent thread may have been compiling (holding the lock) at the fork.
-    global _lock
-    _lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_renew_lock_after_fork)
 
 
 def _prepare() -> None:

@@ -362,7 +362,7 @@ def test_print_parse_round_trip(program):
     assert text == "" or text.endswith("\n")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TREES)
 def test_single_node_round_trip(node):
     text = print_physl(node)
@@ -370,7 +370,7 @@ def test_single_node_round_trip(node):
     assert parse_physl(text).body == (node,)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.recursive(VARIABLES, calls, max_leaves=60))
 def test_printed_lines_respect_width(node):
     # Short names and no literals: every line fits unless indentation alone is too deep.

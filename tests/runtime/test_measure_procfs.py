@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 from jetlag.runtime.measure.procfs import PROC_FILES, ProcFiles, thread_cpu_ns
 
@@ -24,22 +25,34 @@ def test_a_kept_descriptor_reads_the_current_value():
 
 
 def test_an_exited_thread_reads_as_none_and_its_descriptor_is_closed():
-    found: list[int] = []
-    thread = threading.Thread(target=lambda: (found.append(threading.get_native_id()), _busy(0.01)))
-    thread.start()
-    thread.join()
-    tid = found[0]
+    # The descriptor, opened while the thread runs, stays bound to that thread: reading it
+    # after the exit reads nothing even if Linux has given its id to a new thread since
+    # (opening the path afresh could then find the new thread).
     files = ProcFiles()
-    path = f"/proc/self/task/{tid}/schedstat"
-    assert files.read(path) is None and path not in files._open  # noqa: SLF001
-    live = threading.Thread(target=lambda: threading.Event().wait(0.2))
-    live.start()
+    opened, finish = threading.Event(), threading.Event()
+    thread = threading.Thread(target=lambda: (opened.set(), finish.wait(60)))
+    thread.start()
     try:
-        live_path = f"/proc/self/task/{live.native_id}/schedstat"
-        assert files.read(live_path)
+        assert opened.wait(60)
+        path = f"/proc/self/task/{thread.native_id}/schedstat"
+        assert files.read(path) and path in files._open  # noqa: SLF001 - kept
     finally:
-        live.join()
-    assert files.read(live_path) is None and live_path not in files._open  # noqa: SLF001
+        finish.set()
+        thread.join(60)
+    assert not thread.is_alive()
+    # join() returns when Python is done with the thread; the kernel may take a moment
+    # more to let it go. Read until it is gone (bounded): never a value after None.
+    deadline = time.monotonic() + 60
+    while files.read(path) is not None:
+        assert time.monotonic() < deadline, "the exited thread's file still reads"
+        time.sleep(0.001)
+    assert path not in files._open  # noqa: SLF001 - closed and forgotten
+
+
+def test_a_file_that_cannot_be_opened_reads_as_none_and_is_not_kept():
+    files = ProcFiles()
+    path = "/proc/self/task/0/schedstat"  # no thread has id 0
+    assert files.read(path) is None and path not in files._open  # noqa: SLF001
 
 
 def test_files_outside_proc_are_read_afresh_and_never_kept(tmp_path):

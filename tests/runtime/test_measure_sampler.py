@@ -42,6 +42,20 @@ def test_counters_present_after_a_sampled_run():
     assert "cpu/thread/jetlag-sampler" not in counters  # the sampler's thread is not measured
 
 
+def sample_count(sampler: CounterSampler) -> int:
+    """How many samples `sampler` has taken so far (memory/rss is in every one)."""
+    samples = sampler.samples
+    return len(samples.series("memory/rss")[0]) if "memory/rss" in samples else 0
+
+
+def wait_until(condition, what: str, seconds: float = 60) -> None:
+    """Poll `condition` until it holds; fail after `seconds` (a bound, not a measurement)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
+        time.sleep(0.005)
+
+
 def test_one_daemon_thread_samples_every_running_sampler_when_due():
     fast = CounterSampler(interval=0.01).start()
     slow = CounterSampler(interval=0.05).start()
@@ -50,7 +64,14 @@ def test_one_daemon_thread_samples_every_running_sampler_when_due():
         assert len(threads) == 1 and threads[0].daemon
         assert fast.running and slow.running
         assert fast.start() is fast  # idempotent
-        time.sleep(0.12)
+        # Each is sampled at its own interval: the slow one at least once in the
+        # background, the fast one at least twice more. Waited for, not slept for, so a
+        # busy machine only makes it take longer; sampling both at one rate never gets
+        # there (their counts then differ by at most the one sample being taken).
+        wait_until(
+            lambda: sample_count(slow) >= 2 and sample_count(fast) >= sample_count(slow) + 2,
+            "sampling each sampler at its own interval",
+        )
     finally:
         counters = fast.stop()
         slow_counters = slow.stop()
@@ -61,8 +82,10 @@ def test_one_daemon_thread_samples_every_running_sampler_when_due():
     assert fast.stop() is counters  # stopping twice is harmless
     assert not fast.running and not slow.running
     again = CounterSampler(interval=0.01).start()  # the idle thread serves a new sampler
-    time.sleep(0.05)
-    again.stop()
+    try:
+        wait_until(lambda: sample_count(again) >= 2, "a background sample of a new sampler")
+    finally:
+        again.stop()
     assert len(again.counters.series("memory/rss")[0]) >= 3
     assert [t for t in threading.enumerate() if t.name == "jetlag-sampler"] == threads
 
@@ -70,20 +93,33 @@ def test_one_daemon_thread_samples_every_running_sampler_when_due():
 def test_the_thread_is_not_woken_for_a_sampler_due_after_its_next_look(monkeypatch):
     import jetlag.runtime.measure.sampler as sampler_module
 
-    warm = CounterSampler(interval=0.01).start()  # the thread exists and is idle after this
+    ticker = sampler_module._TICKER
+    # The idle thread looks for due samplers every DEFAULT_INTERVAL: make that a minute,
+    # and wait until the thread has planned such a look, so whether it is woken depends
+    # on the samplers below and not on how soon the machine let it run.
+    monkeypatch.setattr(sampler_module, "DEFAULT_INTERVAL", 60.0)
+    warm = CounterSampler(interval=0.01).start()  # the thread exists, and is notified
     warm.stop()
-    time.sleep(0.02)
+    wait_until(
+        lambda: ticker._next_look > time.monotonic() + 30, "the idle thread's one-minute look"
+    )
+    condition = ticker._condition
+    notify = condition.notify
     notified = []
-    condition = sampler_module._TICKER._condition
-    monkeypatch.setattr(condition, "notify", lambda *a: notified.append(a))
-    usual = CounterSampler().start()  # due one default interval away: no wake-up
+    monkeypatch.setattr(condition, "notify", lambda *a: (notified.append(a), notify(*a)))
+    usual = CounterSampler(interval=60.0).start()  # due at or after the next look
     usual.stop()
     assert notified == []
-    monkeypatch.undo()
-    quick = CounterSampler(interval=0.005).start()  # due before the thread's next look
-    time.sleep(0.06)
-    quick.stop()
-    assert len(quick.counters.series("memory/rss")[0]) >= 4  # sampled at its own interval
+    quick = CounterSampler(interval=0.005).start()  # due long before the thread's next look
+    try:
+        assert len(notified) == 1
+        # Sampled at its own interval, not at the look a minute away.
+        wait_until(lambda: sample_count(quick) >= 3, "two background samples of a quick sampler")
+    finally:
+        quick.stop()
+        monkeypatch.undo()
+        with condition:
+            condition.notify()  # back to the usual interval for the tests that follow
 
 
 def test_the_idle_thread_exits_and_the_next_sampler_starts_another(monkeypatch):
@@ -93,14 +129,13 @@ def test_the_idle_thread_exits_and_the_next_sampler_starts_another(monkeypatch):
     first = CounterSampler(interval=0.01).start()
     first.stop()
     names = lambda: [t for t in threading.enumerate() if t.name == "jetlag-sampler"]  # noqa: E731
-    deadline = time.monotonic() + 2.0
-    while names() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert names() == []
+    wait_until(lambda: names() == [], "the idle sampling thread's exit")
     again = CounterSampler(interval=0.01).start()
-    time.sleep(0.05)
-    again.stop()
-    assert len(names()) == 1
+    try:
+        assert len(names()) == 1  # it cannot exit while a sampler runs
+        wait_until(lambda: sample_count(again) >= 2, "a background sample by the new thread")
+    finally:
+        again.stop()
     assert len(again.counters.series("memory/rss")[0]) >= 3
 
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jetlag.runtime.errors import PrimitiveArgumentError
@@ -169,21 +169,21 @@ def product_operands(draw, allow_scalar):
     return _array(draw, a_shape, a_type), _array(draw, b_shape, b_type)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(product_operands(allow_scalar=True))
 def test_dot_shapes_and_dtypes(operands):
     a, b = operands
     same(call("dot", a, b), np.dot(a, b))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(product_operands(allow_scalar=False))
 def test_matmul_shapes_and_dtypes(operands):
     a, b = operands
     same(call("matmul", a, b), np.matmul(a, b))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(product_operands(allow_scalar=True))
 def test_outer_shapes_and_dtypes(operands):
     a, b = operands
