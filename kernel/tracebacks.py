@@ -27,9 +27,7 @@ _RESET = "\x1b[0m"
 def with_place(error: PhySLError, place: SourcePlace | None) -> PhySLError:
     """A copy of a PhySL error placed at `place`."""
     if isinstance(error, PhySLRuntimeError):
-        return PhySLRuntimeError(
-            error.message, place, error.hint, primitive=error.primitive, cause=error.cause
-        )
+        return error.at(place)  # keeps its type (e.g. also a LinAlgError) and its cause
     try:
         return type(error)(error.message, place, error.hint)
     except TypeError:  # a subclass with its own constructor: keep it as it is

@@ -154,7 +154,7 @@ class PhySLFunction:
         try:
             self.compiled: CompiledSource = compile_function(function)
         except PhySLError as error:
-            raise error.with_traceback(None) from None
+            raise error.with_traceback(None) from error.__cause__
         chosen = select_passes(optimize)
         self.optimization: Optimization | None = (
             explain(self.compiled.program, chosen) if chosen else None
@@ -198,7 +198,7 @@ class PhySLFunction:
                 trace=self.trace_mode,
             )
         except PhySLError as error:
-            raise error.with_traceback(None) from None
+            raise error.with_traceback(None) from error.__cause__
         self.last_run = result
         # Assembled when f.trace is read: ~0.1-0.4 ms a call that a function called in a
         # loop would otherwise pay whether or not its trace is ever looked at.
@@ -251,4 +251,4 @@ def run_physl(
             program = explain(program, chosen).program
         return execute(program, args=args, kwargs=kwargs, threads=threads).value
     except PhySLError as error:
-        raise error.with_traceback(None) from None
+        raise error.with_traceback(None) from error.__cause__

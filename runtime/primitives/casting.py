@@ -16,7 +16,7 @@ import numpy as np
 
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.primitives import parallel
-from jetlag.runtime.primitives.arguments import argument_errors, parse_dtype
+from jetlag.runtime.primitives.arguments import argument_error, argument_errors, parse_dtype
 from jetlag.runtime.primitives.chunking import bounds_for, is_large
 from jetlag.runtime.primitives.registry import primitive
 
@@ -112,11 +112,15 @@ _register_scalar_types()
 
 
 def _scalar_operand(value: Any, builtin: str) -> Any:
-    """`value` unless it is an array with dimensions (Python cannot make one number of it)."""
+    """`value` unless it is an array with dimensions (Python cannot make one number of it).
+
+    The error is Python's: a TypeError, but for bool() the ValueError of an ambiguous truth.
+    """
     if isinstance(value, np.ndarray) and value.ndim > 0:
-        raise PrimitiveArgumentError(
+        raise argument_error(
             f"{builtin}() needs a scalar or a 0-d array, got an array of shape {value.shape}; "
-            f"use astype(x, dtype) to convert every element"
+            f"use astype(x, dtype) to convert every element",
+            ValueError if builtin == "bool" else TypeError,
         )
     return value
 

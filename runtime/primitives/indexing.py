@@ -4,8 +4,9 @@ and `assign_index`, the in-place write the scheduler performs for `store(slice(x
 `slice(x, i1, ..., ik)` is `x[i1, ..., ik]` with the PhySL index rules (docs/physl.md): an
 int, a span (Python slice), nil (np.newaxis), a bool/int array, or a list (a tuple, turned
 into an index array). Reading and writing share those rules and the bounds checks, so both
-report an out-of-range index the same way. This module must not decide when a store runs;
-the scheduler orders it.
+report an out-of-range index the same way. Errors are caught as the types Python and NumPy
+raise for the same indexing (IndexError, TypeError; see `argument_error`). This module must
+not decide when a store runs; the scheduler orders it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from jetlag.runtime.errors import PrimitiveArgumentError
-from jetlag.runtime.primitives.arguments import argument_errors
+from jetlag.runtime.primitives.arguments import argument_error, argument_errors
 from jetlag.runtime.primitives.registry import primitive
 
 _INDEX_RULE = "indices must be integers, spans, nil, lists of integers/bools, or int/bool arrays"
@@ -27,7 +28,8 @@ def _is_int(value: Any) -> bool:
 
 
 def _index_part(part: Any) -> Any:
-    """One PhySL index component as the object NumPy indexing expects."""
+    """One PhySL index component as the object NumPy indexing expects (NumPy raises
+    IndexError for every kind refused here)."""
     if part is None or part is Ellipsis or isinstance(part, slice) or _is_int(part):
         return part
     if isinstance(part, (bool, np.bool_)):
@@ -35,22 +37,24 @@ def _index_part(part: Any) -> Any:
     if isinstance(part, (tuple, list, range)):
         arr = np.asarray(part) if len(part) else np.zeros(0, dtype=np.intp)
         if arr.dtype.kind not in "biu":
-            raise PrimitiveArgumentError(
-                f"a list used as an index must hold integers or bools, got {part!r}; {_INDEX_RULE}"
+            raise argument_error(
+                f"a list used as an index must hold integers or bools, got {part!r}; {_INDEX_RULE}",
+                IndexError,
             )
         return arr
     if isinstance(part, np.ndarray):
         if part.dtype.kind not in "biu":
-            raise PrimitiveArgumentError(
+            raise argument_error(
                 f"an index array must have an integer or bool dtype, got {part.dtype}; "
-                f"{_INDEX_RULE}"
+                f"{_INDEX_RULE}",
+                IndexError,
             )
         return part
     if isinstance(part, (float, np.floating)):
-        raise PrimitiveArgumentError(
-            f"index {part!r} is a float; {_INDEX_RULE} (use int(...) to convert)"
+        raise argument_error(
+            f"index {part!r} is a float; {_INDEX_RULE} (use int(...) to convert)", IndexError
         )
-    raise PrimitiveArgumentError(f"cannot index with a {type(part).__name__}; {_INDEX_RULE}")
+    raise argument_error(f"cannot index with a {type(part).__name__}; {_INDEX_RULE}", IndexError)
 
 
 def _axes_used(part: Any) -> int:
@@ -67,10 +71,11 @@ def _check_bounds(shape: tuple[int, ...], parts: tuple[Any, ...]) -> None:
     ellipses = sum(1 for p in parts if p is Ellipsis)
     used = sum(_axes_used(p) for p in parts if p is not Ellipsis)
     if used > len(shape) or ellipses > 1:
-        raise PrimitiveArgumentError(
+        raise argument_error(
             f"too many indices: the array has {len(shape)} dimension"
             f"{'' if len(shape) == 1 else 's'} (shape {shape}) but {used} "
-            f"{'was' if used == 1 else 'were'} indexed"
+            f"{'was' if used == 1 else 'were'} indexed",
+            IndexError,
         )
     axis = 0
     for position, part in enumerate(parts):
@@ -81,8 +86,9 @@ def _check_bounds(shape: tuple[int, ...], parts: tuple[Any, ...]) -> None:
         if _is_int(part) or (scalar_array and part.dtype.kind in "iu"):
             size = shape[axis]
             if not -size <= int(part) < size:
-                raise PrimitiveArgumentError(
-                    f"index {int(part)} is out of bounds for axis {axis} with size {size}"
+                raise argument_error(
+                    f"index {int(part)} is out of bounds for axis {axis} with size {size}",
+                    IndexError,
                 )
         axis += _axes_used(part)
 
@@ -140,10 +146,10 @@ def _slice_bound(value: Any) -> int | None:
         return None
     try:
         return operator.index(value)
-    except TypeError:
+    except TypeError as exc:  # indexing with it raises TypeError in Python and NumPy
         raise PrimitiveArgumentError(
             f"bounds and step must be integers or nil, got {type(value).__name__} {value!r}"
-        ) from None
+        ) from exc
 
 
 @primitive(
@@ -156,7 +162,7 @@ def _slice_bound(value: Any) -> int | None:
 def span(*parts: Any) -> slice:
     """Python's slice(...): one argument is the stop, as for builtins.slice."""
     if not 1 <= len(parts) <= 3:
-        raise PrimitiveArgumentError(f"takes 1 to 3 arguments (lo, hi, step), got {len(parts)}")
+        raise argument_error(f"takes 1 to 3 arguments (lo, hi, step), got {len(parts)}", TypeError)
     bounds = [_slice_bound(p) for p in parts]
     if len(bounds) == 3 and bounds[2] == 0:
         raise PrimitiveArgumentError("the step must not be zero")
@@ -185,16 +191,28 @@ def _index_sequence(x: tuple | str | range, indices: tuple[Any, ...]) -> Any:
     kind = "list" if isinstance(x, tuple) else type(x).__name__
     if len(indices) != 1 or not (_is_int(indices[0]) or isinstance(indices[0], slice)):
         rendered = render_index("x", indices)
-        raise PrimitiveArgumentError(
+        # Python takes any one index with __index__ (a bool, a 0-d int array): refusing
+        # those is JetLag's limitation; every other index is Python's TypeError.
+        python_takes = len(indices) == 1 and _has_index(indices[0])
+        raise argument_error(
             f"a {kind} takes exactly one integer or span as index, not {rendered}; "
-            "make it an array (numpy.array) to index it like one"
+            "make it an array (numpy.array) to index it like one",
+            ValueError if python_takes else TypeError,
         )
     try:
         return x[indices[0]]
-    except IndexError:
+    except IndexError as exc:
         raise PrimitiveArgumentError(
             f"index {int(indices[0])} is out of range for a {kind} of length {len(x)}"
-        ) from None
+        ) from exc
+
+
+def _has_index(value: Any) -> bool:
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
 
 
 def assign_index(target: Any, indices: tuple[Any, ...], value: Any, name: str = "x") -> np.ndarray:
@@ -206,9 +224,12 @@ def assign_index(target: Any, indices: tuple[Any, ...], value: Any, name: str = 
     """
     where = render_index(name, indices)
     if not isinstance(target, np.ndarray):
-        raise PrimitiveArgumentError(
+        # Python's TypeError (no item assignment), but for a list, which Python writes
+        # (a list display is a tuple in PhySL): JetLag's limitation.
+        raise argument_error(
             f"cannot write into {where}: {name} is a {_kind(target)}, and only arrays "
-            f"can be written in place; make {name} an array first (numpy.array)"
+            f"can be written in place; make {name} an array first (numpy.array)",
+            ValueError if isinstance(target, (tuple, list)) else TypeError,
         )
     parts = _numpy_index(target.shape, indices)
     if not target.flags.writeable:
@@ -247,15 +268,17 @@ def assign_index(target: Any, indices: tuple[Any, ...], value: Any, name: str = 
 def range_(*args: Any) -> range:
     """builtins.range, with messages for non-integer arguments and a zero step."""
     if not 1 <= len(args) <= 3:
-        raise PrimitiveArgumentError(f"takes 1 to 3 arguments (start, stop, step), got {len(args)}")
+        raise argument_error(
+            f"takes 1 to 3 arguments (start, stop, step), got {len(args)}", TypeError
+        )
     values = []
     for arg in args:
         try:
             values.append(operator.index(arg))
-        except TypeError:
+        except TypeError as exc:
             raise PrimitiveArgumentError(
                 f"arguments must be integers, got {type(arg).__name__} {arg!r}"
-            ) from None
+            ) from exc
     if len(values) == 3 and values[2] == 0:
         raise PrimitiveArgumentError("the step must not be zero")
     return range(*values)

@@ -13,15 +13,15 @@ import builtins
 import sys
 from typing import Any
 
-from jetlag.runtime.errors import PrimitiveArgumentError
+from jetlag.runtime.primitives.arguments import argument_error
 from jetlag.runtime.primitives.registry import primitive
 
 
 def _text_option(option: str, value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    raise PrimitiveArgumentError(
-        f"{option} must be a string or nil, got {type(value).__name__} {value!r}"
+    raise argument_error(  # Python's print raises TypeError
+        f"{option} must be a string or nil, got {type(value).__name__} {value!r}", TypeError
     )
 
 

@@ -4,17 +4,20 @@ Results equal numpy.linalg's; the results NumPy returns as named tuples (eigh, q
 slogdet, eig) and lstsq's tuple come back as plain Python tuples of arrays, the value PhySL's
 `list(...)` produces. Arguments are checked first so shape problems (not square, not a
 matrix, not aligned) and a singular or non-positive-definite matrix get a message saying
-what to do. This module must not change BLAS/LAPACK threading.
+what to do; those errors are still caught as the np.linalg.LinAlgError (or ValueError,
+TypeError) numpy.linalg raises for the same call. This module must not change BLAS/LAPACK
+threading.
 """
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
 from jetlag.runtime.errors import PrimitiveArgumentError
-from jetlag.runtime.primitives.arguments import argument_errors
+from jetlag.runtime.primitives.arguments import argument_error, argument_errors
 from jetlag.runtime.primitives.registry import primitive
 
 _SINGULAR_HINT = "use pinv or lstsq for a least-squares answer"
@@ -24,9 +27,10 @@ def _matrix(a: Any, what: str = "a matrix") -> np.ndarray:
     """`a` as an array with at least two dimensions (a matrix or a stack of them)."""
     arr = np.asarray(a)
     if arr.ndim < 2:
-        raise PrimitiveArgumentError(
+        raise argument_error(
             f"expects {what} (2-D, or a stack of matrices), "
-            f"got a {arr.ndim}-D value of shape {arr.shape}"
+            f"got a {arr.ndim}-D value of shape {arr.shape}",
+            np.linalg.LinAlgError,
         )
     return arr
 
@@ -35,8 +39,9 @@ def _square(a: Any, what: str = "a square matrix") -> np.ndarray:
     """`a` as an array whose last two dimensions are equal."""
     arr = _matrix(a, what)
     if arr.shape[-1] != arr.shape[-2]:
-        raise PrimitiveArgumentError(
-            f"expects {what}, got shape {arr.shape} ({arr.shape[-2]} rows, {arr.shape[-1]} columns)"
+        raise argument_error(
+            f"expects {what}, got shape {arr.shape} ({arr.shape[-2]} rows, {arr.shape[-1]} columns)",
+            np.linalg.LinAlgError,
         )
     return arr
 
@@ -271,18 +276,21 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
     """numpy.linalg.lstsq."""
     arr = np.asarray(a)
     if arr.ndim != 2:
-        raise PrimitiveArgumentError(
-            f"expects a 2-D matrix a, got a {arr.ndim}-D value of shape {arr.shape}"
+        raise argument_error(
+            f"expects a 2-D matrix a, got a {arr.ndim}-D value of shape {arr.shape}",
+            np.linalg.LinAlgError,
         )
     rhs = np.asarray(b)
     if rhs.ndim not in (1, 2):
-        raise PrimitiveArgumentError(
-            f"b must be 1-D or 2-D, got a {rhs.ndim}-D value of shape {rhs.shape}"
+        raise argument_error(
+            f"b must be 1-D or 2-D, got a {rhs.ndim}-D value of shape {rhs.shape}",
+            np.linalg.LinAlgError,
         )
     if rhs.shape[0] != arr.shape[0]:
-        raise PrimitiveArgumentError(
+        raise argument_error(
             f"shapes {arr.shape} and {rhs.shape} are not aligned: "
-            f"a has {arr.shape[0]} rows, b has {rhs.shape[0]}"
+            f"a has {arr.shape[0]} rows, b has {rhs.shape[0]}",
+            np.linalg.LinAlgError,
         )
     return tuple(np.linalg.lstsq(arr, rhs, rcond=rcond))
 
@@ -328,9 +336,12 @@ def matrix_power(a: Any, n: int) -> np.ndarray:
     """numpy.linalg.matrix_power."""
     arr = _square(a)
     if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)):
-        raise PrimitiveArgumentError(
-            f"the exponent must be an integer, got {type(n).__name__} {n!r}"
-        )
+        message = f"the exponent must be an integer, got {type(n).__name__} {n!r}"
+        try:
+            operator.index(n)
+        except TypeError as exc:  # NumPy's TypeError too
+            raise PrimitiveArgumentError(message) from exc
+        raise PrimitiveArgumentError(message)  # NumPy takes a bool: JetLag's limitation
     try:
         return np.linalg.matrix_power(arr, int(n))
     except np.linalg.LinAlgError as exc:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from jetlag.runtime.errors import PrimitiveArgumentError
-from jetlag.runtime.primitives.arguments import argument_errors
+from jetlag.runtime.primitives.arguments import argument_error, argument_errors
 from jetlag.runtime.primitives.parallel import chunk_bounds, parallel_for
 from jetlag.runtime.primitives.registry import primitive
 
@@ -233,25 +233,36 @@ _AXES_FORM = "axes must be an int or a pair of axis lists such as list(list(1), 
 
 
 def _tensordot_axes(axes: Any, a: np.ndarray, b: np.ndarray) -> tuple[list[int], list[int]]:
-    """The summed (a axes, b axes) that `axes` names, checked against both operands."""
+    """The summed (a axes, b axes) that `axes` names, checked against both operands.
+
+    Errors are caught as what numpy.tensordot raises: IndexError for an axis it cannot
+    look up, TypeError or ValueError for axes of the wrong form, ValueError for lists of
+    different lengths. A negative count and bool axes, which NumPy takes, are JetLag's
+    limitation (ValueError).
+    """
     if _is_int(axes):
         n = int(axes)
         if n < 0:
             raise PrimitiveArgumentError(f"{_AXES_FORM}; got the negative count {n}")
         if n > a.ndim or n > b.ndim:
-            raise PrimitiveArgumentError(
+            raise argument_error(
                 f"axes={n} sums over the last {n} axes of the first operand and the first {n} "
-                f"of the second, but their shapes are {a.shape} and {b.shape}"
+                f"of the second, but their shapes are {a.shape} and {b.shape}",
+                IndexError,
             )
         return list(range(a.ndim - n, a.ndim)), list(range(n))
     try:
         first, second = axes
         first = [first] if _is_int(first) else list(first)
         second = [second] if _is_int(second) else list(second)
-    except (TypeError, ValueError):
-        raise PrimitiveArgumentError(f"{_AXES_FORM}; got {axes!r}") from None
+    except (TypeError, ValueError) as exc:  # NumPy fails on the same axes with the same type
+        refused = PrimitiveArgumentError(f"{_AXES_FORM}; got {axes!r}")
+        raise refused from (None if isinstance(axes, bool) else exc)
     if not all(map(_is_int, first + second)):
-        raise PrimitiveArgumentError(f"{_AXES_FORM}; got {axes!r}")
+        python_takes = all(_is_int(i) or isinstance(i, bool) for i in first + second)
+        raise argument_error(
+            f"{_AXES_FORM}; got {axes!r}", ValueError if python_takes else TypeError
+        )
     if len(first) != len(second):
         raise PrimitiveArgumentError(
             f"the axis lists {tuple(first)} and {tuple(second)} have different lengths; "
@@ -260,8 +271,9 @@ def _tensordot_axes(axes: Any, a: np.ndarray, b: np.ndarray) -> tuple[list[int],
     for which, arr, listed in (("first", a, first), ("second", b, second)):
         for axis in listed:
             if not -arr.ndim <= axis < arr.ndim:
-                raise PrimitiveArgumentError(
-                    f"axis {axis} is out of bounds for the {which} operand of shape {arr.shape}"
+                raise argument_error(
+                    f"axis {axis} is out of bounds for the {which} operand of shape {arr.shape}",
+                    IndexError,
                 )
     return [int(i) % a.ndim for i in first], [int(i) % b.ndim for i in second]
 

@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 
 from jetlag.runtime.errors import PrimitiveArgumentError
-from jetlag.runtime.primitives.arguments import argument_errors
+from jetlag.runtime.primitives.arguments import argument_error, argument_errors
 from jetlag.runtime.primitives.registry import primitive
 
 
 def _dims(what: str, positional: tuple[Any, ...], keyword: Any) -> Any:
     """One shape/axes argument given either as f(x, 2, 3), f(x, list(2, 3)) or f(x, k=...)."""
     if positional and keyword is not None:
-        raise PrimitiveArgumentError(f"{what} given both positionally and by keyword")
+        raise argument_error(f"{what} given both positionally and by keyword", TypeError)
     if keyword is not None:
         return keyword
     if len(positional) == 1:
@@ -56,11 +56,11 @@ def len_(x: Any) -> int:
     """Python's len(x); a 0-d value is an error that says so."""
     try:
         return len(x)
-    except TypeError:
+    except TypeError as exc:
         kind = "0-d array" if isinstance(x, np.ndarray) else type(x).__name__
         raise PrimitiveArgumentError(
             f"a {kind} has no length; use size(x) for the number of elements"
-        ) from None
+        ) from exc
 
 
 @primitive(
@@ -123,7 +123,7 @@ def reshape(a: Any, *dims: Any, shape: Any = None, order: str = "C") -> np.ndarr
     """numpy.reshape; the shape as reshape(x, 2, 3), reshape(x, list(2, 3)) or shape=."""
     new_shape = _dims("shape", dims, shape)
     if new_shape is None:
-        raise PrimitiveArgumentError("missing the new shape, e.g. reshape(x, list(2, 3))")
+        raise argument_error("missing the new shape, e.g. reshape(x, list(2, 3))", TypeError)
     return np.reshape(a, new_shape, order=order)
 
 

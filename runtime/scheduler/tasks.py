@@ -3,7 +3,9 @@
 A `PrimitiveTask` waits for its operand futures, then runs its primitive on a worker (or
 right after the task that made it ready, when it is small), and completes its own future.
 A failed operand fails the task with the same error, so one error surfaces once, with the
-place of the primitive that really failed.
+place of the primitive that really failed. Whatever a primitive raises fails its future,
+BaseExceptions included (a KeyboardInterrupt or SystemExit raised by a task on a worker
+reaches the driver as itself), so no waiter is left waiting for a task that died.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from jetlag.runtime.errors import (
-    PhySLError,
-    PhySLRuntimeError,
     PrimitiveArgumentError,
     SourcePlace,
+    runtime_error_from,
 )
 from jetlag.runtime.ir.nodes import Node, Program
 from jetlag.runtime.measure.events import enter_task, leave_task, new_guid, now_ns
+from jetlag.runtime.primitives.fused_body import FAILED_SITE
 from jetlag.runtime.scheduler.futures import Future
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,22 +41,57 @@ def place_of(node: Node, program: Program) -> SourcePlace | None:
     )
 
 
-def describe_failure(error: BaseException, node: Node, program: Program) -> PhySLError:
-    """Turn an exception raised inside a primitive into a PhySLRuntimeError at the node."""
-    if isinstance(error, PhySLError):
-        return error
+def describe_failure(error: BaseException, node: Node, program: Program) -> BaseException:
+    """The error to report for an exception raised inside a primitive at `node`.
+
+    An Exception becomes a PhySLRuntimeError at the node's place that is still an instance
+    of the exception's type (`runtime_error_from`); a PhySLError comes back unchanged. A
+    BaseException that is not an Exception (KeyboardInterrupt, SystemExit...) also comes
+    back as itself, so the driver re-raises what was raised, with a note naming the
+    primitive and the place (shown under its traceback). An error raised inside a fused
+    primitive's body is reported at the body's own operation that raised it (the user's
+    primitive and line), not at the generated fused primitive.
+    """
+    site = getattr(error, FAILED_SITE, None)
+    if isinstance(site, Node) and site.loc is not None:
+        node = site
     name = getattr(node, "instance_name", type(node).__name__)
+    place = place_of(node, program)
+    if not isinstance(error, Exception):
+        _note(error, f"(in PhySL primitive instance {name}{_at(place)})")
+        return error
     primitive = getattr(node, "name", name)
-    detail = str(error) or type(error).__name__
+    detail = _text(error) or type(error).__name__
     if not isinstance(error, PrimitiveArgumentError):
         detail = f"{type(error).__name__}: {detail}"
-    return PhySLRuntimeError(
+    return runtime_error_from(
+        error,
         f"{primitive} failed: {detail}",
-        place_of(node, program),
+        place,
         hint=f"(PhySL primitive instance {name})",
         primitive=name,
-        cause=error,
     )
+
+
+def _text(error: BaseException) -> str:
+    # An exception whose __str__ fails must still fail its task, not the reporting.
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _at(place: SourcePlace | None) -> str:
+    return f" at {place.render()}" if place is not None else ""
+
+
+def _note(error: BaseException, note: str) -> None:
+    notes = getattr(error, "__notes__", None)
+    if hasattr(error, "add_note") and (notes is None or note not in notes):
+        try:
+            error.add_note(note)
+        except Exception:  # noqa: BLE001 - a class that forbids notes: report it as it is
+            pass
 
 
 class PrimitiveTask:
@@ -176,11 +213,15 @@ class PrimitiveTask:
         start = now_ns()
         try:
             value = self.impl(*self.args, **self.kwargs)
-        except Exception as error:  # noqa: BLE001 - reported through the future
-            run.observe_cpu(name, cpu, failed=True)
-            if run.log is not None:
-                run.log.record(guid, self.parent, name, _worker(), start, now_ns(), kind)
-            self.future.set_error(describe_failure(error, self.node, run.program))
+        except BaseException as error:  # noqa: BLE001 - reported through the future
+            # Every BaseException: a worker swallows whatever escapes a task, and a future
+            # left unset would keep the driver waiting forever.
+            try:
+                run.observe_cpu(name, cpu, failed=True)
+                if run.log is not None:
+                    run.log.record(guid, self.parent, name, _worker(), start, now_ns(), kind)
+            finally:
+                self.future.set_error(describe_failure(error, self.node, run.program))
             return
         finally:
             leave_task(previous)
