@@ -1,9 +1,13 @@
 """Assignments -> define/store: plain, into array elements, augmented, tuple unpacking.
 
 `x = v` is `define(x, v)` the first time (see scopes.py) and `store(x, v)` after;
-`X[i, :] = v` is `store(slice(X, i, span(nil, nil, nil)), v)`; `x += v` is
-`store(x, __add(x, v))`; `a, b = v` binds a hidden `__unpack_<line>_<col>` to `v` and
-then `a` and `b` to `slice(temp, 0)` and `slice(temp, 1)`, so `a, b = b, a` swaps.
+`X[i, :] = v` is `store(slice(X, i, span(nil, nil, nil)), v)`; `a, b = v` binds a hidden
+`__unpack_<line>_<col>` to `v` and then `a` and `b` to `slice(temp, 0)` and
+`slice(temp, 1)`, so `a, b = b, a` swaps. `x += v` is `store(x, __iadd(x, v))`: the
+in-place operator writes an ndarray `x` in place (other names for it see the change) and
+re-binds a number, as Python's `x += v` does; `X[i] += v` is Python's read, in-place
+operation and write back, `store(slice(X, i), __iadd(slice(X, i), v))`, with an index
+that computes something evaluated once, into a hidden `__index_<line>_<col>`.
 This module must not compile other statements.
 """
 
@@ -13,8 +17,8 @@ import ast
 
 from jetlag.runtime.frontend.context import FunctionContext
 from jetlag.runtime.frontend.expressions import compile_expression, index_nodes
-from jetlag.runtime.frontend.vocabulary import BINARY_OPERATORS, SLICE
-from jetlag.runtime.ir.nodes import Call, Literal, Location, Node, Variable
+from jetlag.runtime.frontend.vocabulary import BINARY_OPERATORS, LIST, SLICE, SPAN
+from jetlag.runtime.ir.nodes import Call, Literal, Location, Node, Variable, relocated
 
 
 def unpack_name(loc: Location) -> str:
@@ -22,7 +26,12 @@ def unpack_name(loc: Location) -> str:
     return f"__unpack_{loc.line}_{loc.col}"
 
 
-def _element_target(ctx: FunctionContext, target: ast.Subscript) -> Call:
+def in_place_operator(op: ast.operator) -> str:
+    """The in-place operator primitive of an augmented assignment (`+=` -> `__iadd`)."""
+    return "__i" + BINARY_OPERATORS[type(op)].lstrip("_")
+
+
+def _element_variable(ctx: FunctionContext, target: ast.Subscript) -> Variable:
     # Writes go into a variable's elements: `X[i] = v`, not `X[i][j] = v` or `f(x)[i] = v`.
     base = target.value
     if not isinstance(base, ast.Name):
@@ -37,8 +46,21 @@ def _element_target(ctx: FunctionContext, target: ast.Subscript) -> Call:
             f"cannot assign into '{base.id}', which is not a parameter or local variable",
             f"Pass '{base.id}' in as a parameter to change its elements.",
         )
-    variable = ctx.local(base.id, ctx.loc(base))
+    return ctx.local(base.id, ctx.loc(base))
+
+
+def _element_target(ctx: FunctionContext, target: ast.Subscript) -> Call:
+    variable = _element_variable(ctx, target)
     return Call(SLICE, (variable, *index_nodes(ctx, target.slice)), loc=ctx.loc(target))
+
+
+def _evaluates_freely(node: Node) -> bool:
+    """Whether evaluating an index twice costs nothing and gives the same value: names,
+    literals, and spans and lists of those."""
+    for current in node.walk():
+        if isinstance(current, Call) and current.name not in (SPAN, LIST):
+            return False
+    return True
 
 
 def bind_target(ctx: FunctionContext, target: ast.expr, value: Node) -> list[Node]:
@@ -104,11 +126,11 @@ def annotated_assign(ctx: FunctionContext, stmt: ast.AnnAssign) -> list[Node]:
 
 
 def augmented_assign(ctx: FunctionContext, stmt: ast.AugAssign) -> list[Node]:
-    """`x op= v` -> `store(x, __op(x, v))`; also on elements: `X[i] += v`."""
-    operator = BINARY_OPERATORS[type(stmt.op)]
+    """`x op= v` -> `store(x, __iop(x, v))`; on elements, `X[i] op= v` ->
+    `store(slice(X, i), __iop(slice(X, i), v))` (Python's read, in-place op, write back)."""
+    operator = in_place_operator(stmt.op)
     target = stmt.target
     loc = ctx.loc(target)
-    value = compile_expression(ctx, stmt.value)
     if isinstance(target, ast.Name):
         name = target.id
         if not ctx.scope.is_defined(name):
@@ -117,12 +139,27 @@ def augmented_assign(ctx: FunctionContext, stmt: ast.AugAssign) -> list[Node]:
                 f"local variable '{name}' is used before it is assigned",
                 f"Assign '{name}' a first value (e.g. {name} = 0) before updating it.",
             )
-        current: Node = ctx.local(name, loc)
-        place: Node = ctx.local(name, loc)
-    elif isinstance(target, ast.Subscript):
-        place = _element_target(ctx, target)
-        current = place
-    else:
-        return bind_target(ctx, target, value)  # raises the error for this target kind
+        value = compile_expression(ctx, stmt.value)
+        updated = Call(operator, (ctx.local(name, loc), value), loc=ctx.loc(stmt))
+        return [Call("store", (ctx.local(name, loc), updated), loc=loc)]
+    if not isinstance(target, ast.Subscript):
+        return bind_target(ctx, target, compile_expression(ctx, stmt.value))  # raises
+    variable = _element_variable(ctx, target)
+    nodes: list[Node] = []
+    indices: list[Node] = []
+    # Python evaluates the index once, for both the read and the write back.
+    for index in index_nodes(ctx, target.slice):
+        if _evaluates_freely(index):
+            indices.append(index)
+            continue
+        assert index.loc is not None  # a computing index is a tagged call
+        temp = f"__index_{index.loc.line}_{index.loc.col}"
+        bound = Call(ctx.scope.bind(temp), (Variable(temp, loc=index.loc), index), loc=index.loc)
+        nodes.append(bound)
+        indices.append(Variable(temp, loc=index.loc))
+    current = Call(SLICE, (variable, *indices), loc=loc)
+    value = compile_expression(ctx, stmt.value)
     updated = Call(operator, (current, value), loc=ctx.loc(stmt))
-    return [Call("store", (place, updated), loc=loc)]
+    # The write back is its own copy: passes tell nodes apart by identity.
+    nodes.append(Call("store", (relocated(current, lambda same: same), updated), loc=loc))
+    return nodes

@@ -13,8 +13,11 @@ times; an `if` writes what both branches write). Outputs are the variables it ma
 that are live after it: read later in the enclosing blocks, anywhere in an enclosing loop
 (the back edge) or in a nested function, or not provably local to the function. An output
 the loop does not write on every path is an input too. Arrays written in place need no
-output. The scheduler (scheduler/compiled.py) falls back to the interpreter at run time when
-the values' types do not compile. This module must not evaluate or build.
+output: `store(slice(x, ...), v)`, and in-place operators (registry `writes_first`:
+`x += v` is `store(x, __iadd(x, v))`, which reads x, writes its array in place and re-binds
+x, so x is an input, and an output when live; a compiled form must write in place too).
+The scheduler (scheduler/compiled.py) falls back to the interpreter at run time when the
+values' types do not compile. This module must not evaluate or build.
 
 A row loop -- a counted loop whose iterations are independent (passes/row_loops.py: each
 writes one row of an array from values the loop does not change, as ALS's per-user and

@@ -23,7 +23,8 @@ SPECIAL_FORMS = frozenset(
     | {"__and", "__or", "compiled_loop"}
 )
 
-#: Primitives that may write into their first argument (nan_to_num(x, copy=false)).
+#: Primitives that may write into their first argument besides those registered
+#: `writes_first` (the in-place operators, `__iadd`...): nan_to_num(x, copy=false).
 IN_PLACE = frozenset({"nan_to_num"})
 
 # Categories whose primitives always build new arrays or plain scalars from their inputs.
@@ -104,6 +105,15 @@ class Effects:
         return bool(self.rebinds or self.writes or self.unknown)
 
 
+def writes_in_place(name: str) -> bool:
+    """Whether a call of primitive `name` may write its first argument in place: an
+    in-place operator (registry `writes_first`: `__iadd` for `x += v`) or an IN_PLACE one."""
+    if name in IN_PLACE:
+        return True
+    found = REGISTRY.get(name)
+    return found is not None and found.writes_first
+
+
 def is_user_call(node: Call, shadowed: frozenset[str]) -> bool:
     """Whether a call may run a user function (or a name that is no primitive)."""
     if node.name in SPECIAL_FORMS:
@@ -126,13 +136,12 @@ def effects_of(node: Node, shadowed: frozenset[str]) -> Effects:
                 found.writes.add(target.name)
             else:
                 found.unknown = True
-        elif current.name in IN_PLACE:
-            if isinstance(first, Variable):
-                found.writes.add(first.name)
-            else:
-                found.unknown = True
         elif is_user_call(current, shadowed):
             found.unknown = True
+        elif writes_in_place(current.name) and first is not None:
+            # Written: the memory of every variable the operand may be a view of
+            # (`__iadd(slice(X, i), v)` writes X; a fresh operand writes no variable).
+            found.writes |= reachable_variables(first, shadowed)
     return found
 
 
@@ -144,7 +153,7 @@ def is_pure(node: Node, shadowed: frozenset[str]) -> bool:
             continue
         if not isinstance(current, Call) or current.name in SPECIAL_FORMS:
             return False
-        if is_user_call(current, shadowed) or current.name in IN_PLACE:
+        if is_user_call(current, shadowed) or writes_in_place(current.name):
             return False
         if REGISTRY[current.name].effect:
             return False

@@ -27,6 +27,8 @@ _INT_VALUED = frozenset({"len", "ndim"})
 _ELEMENTWISE_OPERATORS = frozenset(
     {"__add", "__sub", "__mul", "__div", "__pow", "__lt", "__le", "__gt", "__ge", "__eq", "__ne"}
     | {"__neg", "__pos"}
+    # `x op= v`: in place on an ndarray x (its shape, which v broadcasts to), else x op v.
+    | {"__iadd", "__isub", "__imul", "__idiv", "__ipow"}
 )
 
 

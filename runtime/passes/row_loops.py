@@ -11,14 +11,16 @@ arrays it writes. It is conservative: the loop must be
 
     while(__lt(c, n), block(<statements>..., store(c, __add(c, 1))))
 
+(or `store(c, __iadd(c, 1))`, Python's `c += 1`: `c` is an int when the rows are split)
 with `n` a name or an integer literal that the body does not assign, `c` assigned only by
-the last statement, and every other statement either `define`/`store` of a name that the
-body writes before it reads it (a value local to the iteration), or `store(slice(x, c,
-...), value)` writing row `c` of an array `x` that the body neither reads nor re-binds, with
-the other indices free of names the body assigns. No nested loops or branches. Effects and
-lowerability are the compile pass's checks; whether the iteration-local names are read after
-the loop is its liveness (it only splits a loop whose outputs are at most the counter).
-This module only describes trees.
+the last statement, no other in-place operator (registry `writes_first`: `t += v` on a
+local `t = y[0]` would write `y` in every iteration), and every other statement either
+`define`/`store` of a name that the body writes before it reads it (a value local to the
+iteration), or `store(slice(x, c, ...), value)` writing row `c` of an array `x` that the
+body neither reads nor re-binds, with the other indices free of names the body assigns. No
+nested loops or branches. Effects and lowerability are the compile pass's checks; whether
+the iteration-local names are read after the loop is its liveness (it only splits a loop
+whose outputs are at most the counter). This module only describes trees.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Variable
+from jetlag.runtime.primitives.registry import REGISTRY
+
+#: How the last statement may add 1 to the counter: `c = c + 1` or `c += 1`.
+_INCREMENTS = frozenset({"__add", "__iadd"})
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ def _is_increment(node: Node, counter: str) -> bool:
         isinstance(target, Variable)
         and target.name == counter
         and isinstance(value, Call)
-        and value.name == "__add"
+        and value.name in _INCREMENTS
         and len(value.args) == 2
         and isinstance(value.args[0], Variable)
         and value.args[0].name == counter
@@ -57,6 +63,16 @@ def _is_increment(node: Node, counter: str) -> bool:
         and type(value.args[1].value) is int
         and value.args[1].value == 1
     )
+
+
+def _writes_in_place(node: Node) -> bool:
+    """Whether a subtree calls a primitive that writes its first operand in place."""
+    for current in node.walk():
+        if isinstance(current, Call):
+            found = REGISTRY.get(current.name)
+            if found is not None and found.writes_first:
+                return True
+    return False
 
 
 def row_counter(loop: Node) -> RowLoop | None:
@@ -81,6 +97,8 @@ def row_counter(loop: Node) -> RowLoop | None:
         return None
     *statements, last = body.args
     if not statements or not _is_increment(last, counter):
+        return None
+    if any(_writes_in_place(statement) for statement in statements):
         return None
     # Names the body assigns; those not assigned yet when read carry a previous iteration's value.
     plain = {

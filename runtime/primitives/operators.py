@@ -3,8 +3,11 @@
 An operator means exactly what the Python operator means on its operands: when an ndarray
 is involved (with numbers or other arrays) it is the matching NumPy ufunc, chunked and
 kernel-backed through elementwise_engine; otherwise Python's own operator runs, so
-`step + 1` on Python ints stays a Python int and tuples concatenate. `__and`/`__or` are
-special forms of the scheduler (short-circuit), not primitives here.
+`step + 1` on Python ints stays a Python int and tuples concatenate. The in-place operators
+(`__iadd`, ... for `x += v`) are Python's `operator.iadd`, ...: on an ndarray NumPy's ufunc
+with `out=` the array itself (its casting check and errors), on anything else the plain
+operator, which re-binds. `__and`/`__or` are special forms of the scheduler (short-circuit),
+not primitives here.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from jetlag.runtime.primitives import parallel
 from jetlag.runtime.primitives.arguments import argument_errors
+from jetlag.runtime.primitives.chunking import bounds_for, is_large
 from jetlag.runtime.primitives.elementwise_engine import apply_ufunc
 from jetlag.runtime.primitives.kernels_elementwise import has_kernel
 from jetlag.runtime.primitives.registry import primitive
@@ -44,6 +49,23 @@ _BINARY: tuple[tuple[str, Callable[[Any, Any], Any], np.ufunc, str], ...] = (
     ("__rshift", operator.rshift, np.right_shift, "a >> b"),
 )
 
+# (PhySL name, Python's in-place operator, its ufunc, Python spelling for the docs)
+_IN_PLACE: tuple[tuple[str, Callable[[Any, Any], Any], np.ufunc, str], ...] = (
+    ("__iadd", operator.iadd, np.add, "a += b"),
+    ("__isub", operator.isub, np.subtract, "a -= b"),
+    ("__imul", operator.imul, np.multiply, "a *= b"),
+    ("__idiv", operator.itruediv, np.true_divide, "a /= b"),
+    ("__ifloordiv", operator.ifloordiv, np.floor_divide, "a //= b"),
+    ("__imod", operator.imod, np.remainder, "a %= b"),
+    ("__ipow", operator.ipow, np.power, "a **= b"),
+    ("__imatmul", operator.imatmul, np.matmul, "a @= b"),
+    ("__ibitand", operator.iand, np.bitwise_and, "a &= b"),
+    ("__ibitor", operator.ior, np.bitwise_or, "a |= b"),
+    ("__ibitxor", operator.ixor, np.bitwise_xor, "a ^= b"),
+    ("__ilshift", operator.ilshift, np.left_shift, "a <<= b"),
+    ("__irshift", operator.irshift, np.right_shift, "a >>= b"),
+)
+
 _UNARY: tuple[tuple[str, Callable[[Any], Any], np.ufunc, str], ...] = (
     ("__neg", operator.neg, np.negative, "-a"),
     ("__pos", operator.pos, np.positive, "+a"),
@@ -63,14 +85,20 @@ def _on_arrays(*operands: Any) -> bool:
 
 
 def _binary_impl(python_op: Callable[[Any, Any], Any], ufunc: np.ufunc) -> Callable[..., Any]:
+    """The operator itself; its registered form turns argument errors into
+    PrimitiveArgumentError (argument_errors)."""
+
     def impl(a: Any, b: Any) -> Any:
         if _on_arrays(a, b):
+            if ufunc is np.power and type(b) is int and b == 2 and isinstance(a, np.ndarray):
+                # ndarray.__pow__ squares for the exponent 2 (a bool array gives int8).
+                return apply_ufunc(np.square, (a,))
             return apply_ufunc(ufunc, (a, b))
         return python_op(a, b)
 
     impl.__name__ = python_op.__name__
     impl.__doc__ = f"Python's {python_op.__name__} operator; numpy.{ufunc.__name__} on arrays."
-    return argument_errors(impl)
+    return impl
 
 
 def _unary_impl(python_op: Callable[[Any], Any], ufunc: np.ufunc) -> Callable[..., Any]:
@@ -84,6 +112,81 @@ def _unary_impl(python_op: Callable[[Any], Any], ufunc: np.ufunc) -> Callable[..
     return argument_errors(impl)
 
 
+def _in_place_operand(value: Any) -> bool:
+    """Whether `value` may be the right operand of a chunked in-place ufunc call."""
+    if type(value) is np.ndarray:
+        return value.dtype.kind in "biufc"
+    return type(value) in (int, float, complex, bool) or (
+        isinstance(value, np.generic) and value.dtype.kind in "biufc"
+    )
+
+
+def _chunked_in_place(ufunc: np.ufunc, a: np.ndarray, b: Any) -> bool:
+    """`ufunc(a, b, out=a)` in chunks on the workers when that is exactly NumPy's result;
+    False (nothing written) when it is not, or not worth it: the caller then makes the one
+    NumPy call, which also raises NumPy's own errors."""
+    if type(a) is not np.ndarray or a.ndim == 0 or not is_large(a.size):
+        return False
+    if ufunc.signature is not None or a.dtype.kind not in "biufc" or not a.flags.writeable:
+        return False
+    if not _in_place_operand(b):
+        return False
+    array = isinstance(b, np.ndarray)
+    if array:
+        # NumPy buffers an operand overlapping the output; chunks would not.
+        if np.may_share_memory(a, b):
+            return False
+        try:
+            if np.broadcast_shapes(a.shape, b.shape) != a.shape:
+                return False
+        except ValueError:
+            return False
+    # Type resolution and the same_kind cast check do not depend on sizes: an empty call
+    # fails exactly when the real one would (before writing anything).
+    probe = np.empty((0,), a.dtype)
+    try:
+        ufunc(probe, np.empty((0,), b.dtype) if array else b, out=probe)
+    except Exception:  # noqa: BLE001 - the caller's single call raises NumPy's error
+        return False
+    flat = a.flags.c_contiguous and (not array or (b.shape == a.shape and b.flags.c_contiguous))
+    if flat:
+        out, operand = a.reshape(-1), b.reshape(-1) if array else b
+        bounds = bounds_for(a.size)
+    else:
+        row = a.size // a.shape[0]
+        out, operand = a, np.broadcast_to(b, a.shape) if array else b
+        bounds = bounds_for(a.shape[0], row)
+    if len(bounds) <= 1:
+        return False
+
+    def body(lo: int, hi: int) -> None:
+        piece = out[lo:hi]
+        ufunc(piece, operand[lo:hi] if array else operand, out=piece)
+
+    parallel.parallel_for(bounds, body)
+    return True
+
+
+def _in_place_impl(python_op: Callable[[Any, Any], Any], ufunc: np.ufunc) -> Callable[..., Any]:
+    # Not an ndarray `a`: Python's operator (its result and its words), with the ufunc
+    # chunked like the plain operator's when `b` is an array.
+    rebinding = python_op if ufunc.signature is not None else _binary_impl(python_op, ufunc)
+
+    def impl(a: Any, b: Any) -> Any:
+        if isinstance(a, np.ndarray):
+            if _chunked_in_place(ufunc, a, b):
+                return a
+            return python_op(a, b)  # NumPy's in-place ufunc; its errors as they are
+        return rebinding(a, b)  # numbers, NumPy scalars, tuples: Python re-binds
+
+    impl.__name__ = python_op.__name__
+    impl.__doc__ = (
+        f"Python's {python_op.__name__} operator: numpy.{ufunc.__name__} with out= an "
+        "ndarray first operand, the plain operator otherwise."
+    )
+    return impl
+
+
 def _register() -> None:
     for name, python_op, ufunc, spelling in _BINARY:
         primitive(
@@ -93,7 +196,17 @@ def _register() -> None:
             "operator",
             numpy=f"numpy.{ufunc.__name__}",
             kernel=has_kernel(ufunc),
-        )(_binary_impl(python_op, ufunc))
+        )(argument_errors(_binary_impl(python_op, ufunc)))
+    for name, python_op, ufunc, spelling in _IN_PLACE:
+        primitive(
+            name,
+            f"{name}(a, b)",
+            f"Python's `{spelling}`: writes an ndarray `a` in place (numpy.{ufunc.__name__} "
+            f"with out=a, same_kind casting); re-binds a number `a`, like Python.",
+            "inplace",
+            numpy=f"numpy.{ufunc.__name__}",
+            writes_first=True,
+        )(_in_place_impl(python_op, ufunc))
     for name, python_op, ufunc, spelling in _UNARY:
         primitive(
             name,

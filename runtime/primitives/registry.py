@@ -22,8 +22,8 @@ class Primitive:
                slices, None); may split work with `parallel.parallel_for`.
     signature: how it is called in PhySL, e.g. `sum(a, axis=nil, keepdims=false)`.
     doc:       one line for docs, completion and inspection.
-    category:  `creation`, `elementwise`, `operator`, `reduction`, `product`, `linalg`,
-               `shape`, `indexing`, `sorting`, `random`, `casting`, `io`, `misc`.
+    category:  `creation`, `elementwise`, `operator`, `inplace`, `reduction`, `product`,
+               `linalg`, `shape`, `indexing`, `sorting`, `random`, `casting`, `io`, `misc`.
     numpy:     the NumPy callable whose results, dtypes and broadcasting it matches
                (`numpy.exp`), or None.
     aliases:   fully qualified Python spellings the frontend maps here
@@ -32,6 +32,11 @@ class Primitive:
     properties: ndarray attributes mapped here (`T` -> transpose, `shape` -> shape).
     effect:    True when it must run on the driver in program order (print, seeded random).
     kernel:    True when a Numba nogil kernel backs it (shown in the docs table).
+    writes_first: True when it may write its first operand in place (`__iadd`: `x += v`
+               on an ndarray). The scheduler runs such a call as a fence, like
+               `store(slice(x, ...), v)`: after every task issued before it, and before
+               any later task that may read the memory it writes. The passes treat it as
+               a write of that operand: never dropped, fused or moved past a read of it.
     """
 
     name: str
@@ -45,6 +50,7 @@ class Primitive:
     properties: tuple[str, ...] = ()
     effect: bool = False
     kernel: bool = False
+    writes_first: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -124,6 +130,7 @@ def primitive(
     properties: tuple[str, ...] = (),
     effect: bool = False,
     kernel: bool = False,
+    writes_first: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator registering `impl` as the primitive `name` in the one REGISTRY."""
 
@@ -141,6 +148,7 @@ def primitive(
                 properties=properties,
                 effect=effect,
                 kernel=kernel,
+                writes_first=writes_first,
             )
         )
         return impl

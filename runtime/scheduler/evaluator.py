@@ -4,9 +4,10 @@ Control flow (define, store, block, if, while, for, calls of PhySL functions) ru
 calling thread; every primitive becomes a dataflow task whose operands are values or
 futures, so independent statements run concurrently and the driver only waits when a
 decision needs a value (a loop condition, print, the result). In-place writes
-(`store(slice(x, ...), v)`) are fences: they wait for every task issued before them, and
-tasks issued after them that may read the written memory (an unfinished operand, or an
-array that may share memory with the target) wait for them, which keeps NumPy's view
+(`store(slice(x, ...), v)`, and calls of primitives registered `writes_first`, such as
+`__iadd` for `x += v` on an array) are fences: they wait for every task issued before them,
+and tasks issued after them that may read the written memory (an unfinished operand, or an
+array that may share memory with a target) wait for them, which keeps NumPy's view
 semantics exact while unrelated work goes on.
 """
 
@@ -16,8 +17,6 @@ import itertools
 import time
 from collections.abc import Callable
 from typing import Any
-
-import numpy as np
 
 from jetlag.runtime.errors import PhySLError, PhySLRuntimeError
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Program, Variable
@@ -42,6 +41,7 @@ from jetlag.runtime.scheduler.tasks import (
     describe_failure,
     place_of,
 )
+from jetlag.runtime.scheduler.writes import InPlaceWrites
 
 #: How long an interrupted run waits for running tasks to let go of the workers.
 _CANCEL_GRACE_S = 0.5
@@ -50,7 +50,7 @@ _CANCEL_GRACE_S = 0.5
 MAX_TASKS_AHEAD = 4096
 
 
-class Run:
+class Run(InPlaceWrites):
     """The state of one program execution on one pool."""
 
     def __init__(
@@ -65,8 +65,7 @@ class Run:
         self.policy = policy if policy is not None else AdaptivePolicy.from_environment()
         self.log = log
         self.cancelled = False
-        self.fence: Future | None = None
-        self.fence_target: np.ndarray | None = None  # the array being written, when known
+        self.init_writes()
         self.guid = new_guid()
         self.parent = self.guid
         self._inflight: dict[Future, int] = {}  # unfinished task -> issue order
@@ -134,8 +133,24 @@ class Run:
         return value
 
     def concrete(self, node: Node, scope: Scope) -> Any:
-        """Evaluate and wait: for decisions the driver must make now."""
-        return resolved(self.evaluate(node, scope))
+        """Evaluate and wait: for decisions the driver must make now (and for an in-place
+        write still changing the value's memory)."""
+        try:
+            value = resolved(self.evaluate(node, scope))
+        except PhySLError as error:
+            failure = self.earliest_failure(error)
+            raise failure from failure.__cause__
+        self.wait_for_writes([value])
+        return value
+
+    def earliest_failure(self, error: BaseException) -> BaseException:
+        """The error Python would have raised first: `error`, met by the driver, or the
+        failure of a task issued before the one that raised it (Python evaluates in program
+        order; tasks issued earlier may still be running or may have failed unnoticed)."""
+        self.settle()
+        sequence = next((s for s, e in self._failures if e is error), float("inf"))
+        earlier = [item for item in self._failures if item[0] < sequence]
+        return min(earlier, key=lambda item: item[0])[1] if earlier else error
 
     def lookup(self, node: Variable, scope: Scope) -> Any:
         """The binding of a variable, or a clear error naming it."""
@@ -173,6 +188,8 @@ class Run:
         evaluate = self.evaluate
         args = [evaluate(a, scope) for a in node.args]
         kwargs = {k: evaluate(v, scope) for k, v in node.kwargs} if node.kwargs else {}
+        if primitive.writes_first and args:
+            return self.write_in_place(node, primitive.impl, args, kwargs, args[0])
         return self.issue(node, primitive.impl, args, kwargs, effect=primitive.effect)
 
     def call_function(
@@ -224,6 +241,7 @@ class Run:
         if effect:
             args = [resolved(a) for a in args]
             kwargs = {k: resolved(v) for k, v in kwargs.items()}
+            self.wait_for_writes(args + list(kwargs.values()))
             return self.run_inline(node, impl, args, kwargs)
         dependencies = [a for a in args if isinstance(a, Future)]
         if kwargs:
@@ -248,9 +266,6 @@ class Run:
                 return self.run_inline(node, impl, args, kwargs)
         return self.spawn(node, impl, args, kwargs, dependencies)
 
-    def _may_read_fenced(self, operands: list[Any]) -> bool:
-        return any(_may_alias(value, self.fence_target) for value in operands)
-
     def run_inline(
         self, node: Node, impl: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]
     ) -> Any:
@@ -265,7 +280,11 @@ class Run:
         except PhySLError:
             raise
         except Exception as error:
-            raise describe_failure(error, node, self.program) from None
+            failure = self.earliest_failure(describe_failure(error, node, self.program))
+            raise failure from failure.__cause__  # the underlying exception
+        except BaseException as error:
+            describe_failure(error, node, self.program)  # notes the primitive on it
+            raise
         finally:
             leave_task(previous)
             if self.log is not None:
@@ -304,6 +323,19 @@ class Run:
         if future._error is not None and not isinstance(future._error, RunCancelled):  # noqa: SLF001
             self._failures.append((sequence if sequence is not None else -1, future._error))  # noqa: SLF001
 
+    def failures_so_far(self) -> bool:
+        """Whether a task of this run has failed (its error is reported at the end)."""
+        return bool(self._failures)
+
+    def raise_earlier_failure(self) -> None:
+        """Wait for every task issued so far and raise the earliest failure among them:
+        before the driver does something Python would not have reached (a compiled loop
+        that writes arrays in place)."""
+        self.settle()
+        if self._failures:
+            failure = min(self._failures, key=lambda item: item[0])[1]
+            raise failure from failure.__cause__
+
     def inflight(self) -> list[Future]:
         """Tasks issued and not finished yet, oldest first."""
         return list(self._inflight.copy())
@@ -337,19 +369,6 @@ class Run:
 
 def _done_value(value: Any) -> Any:
     return value.value_if_done() if isinstance(value, Future) else value
-
-
-def _may_alias(value: Any, target: np.ndarray | None) -> bool:
-    """Whether `value` may share memory with the array being written (None: unknown)."""
-    if isinstance(value, Future):
-        if not value.done():
-            return True
-        return value.error is None and _may_alias(value.value_if_done(), target)
-    if isinstance(value, np.ndarray):
-        return target is None or np.may_share_memory(value, target)
-    if isinstance(value, tuple):
-        return any(_may_alias(item, target) for item in value)
-    return False  # scalars, strings, slices, functions
 
 
 __all__ = ["Run"]

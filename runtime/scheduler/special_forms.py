@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from jetlag.runtime.ir.nodes import Call, Node, Variable
-from jetlag.runtime.scheduler.futures import Future, resolved
+from jetlag.runtime.scheduler.futures import resolved
 from jetlag.runtime.scheduler.scope import (
     BreakSignal,
     ContinueSignal,
@@ -127,26 +125,10 @@ def _store_into(run: Run, node: Call, target: Call, scope: Scope) -> Any:
     def write(array: Any, value: Any, *indices: Any) -> Any:
         return assign_index(array, tuple(indices), value, variable.name)
 
-    # A fence: everything issued before may read memory this write changes.
-    earlier = tuple(run.inflight())
-    target = _written_array(run, array)
-    result = run.issue(node, write, [array, value, *indices], {}, extra_dependencies=earlier)
-    if isinstance(result, Future):
-        run.fence, run.fence_target = result, target
+    # A fence, as every in-place write: see Run.write_in_place.
+    result = run.write_in_place(node, write, [array, value, *indices], {}, array)
     owner.names[variable.name] = result
     return result
-
-
-def _written_array(run: Run, array: Any) -> Any:
-    """The ndarray a store writes into, when known before the store runs (else None)."""
-    if isinstance(array, Future):
-        if array.done() and array.error is None:
-            array = array.value_if_done()
-        elif array is run.fence:
-            return run.fence_target  # the previous write to the same array
-        else:
-            return None
-    return array if isinstance(array, np.ndarray) else None
 
 
 @special_form("block")

@@ -13,6 +13,7 @@ import pytest
 
 from jetlag.kernel.cells import CANDIDATE, DEF, PLAIN, plan_cell, rewrite
 from jetlag.kernel.dataflow import analyze
+from jetlag.kernel.functions import CellFunction
 from jetlag.kernel.runs import CellController, PreparedRun, Refused, prepare_run
 from jetlag.kernel.state import KernelState
 from jetlag.kernel.synthetic import build_run
@@ -185,3 +186,18 @@ def test_refusals_keep_python(source, namespace, reason):
 def test_is_data():
     assert is_data(np.ones(2)) and is_data(3) and is_data((1.0, np.float32(2)))
     assert not is_data([1]) and not is_data(np.array([object()])) and not is_data({})
+
+
+def bump_in_place(a, v):
+    b = a
+    a += v
+    return b
+
+
+def test_a_cell_function_updates_an_array_argument_in_place():
+    # `a += v` in a function defined in a cell writes the caller's array, as in Python.
+    function = CellFunction(bump_in_place, KernelState(trace_mode="off"), "In[1]")
+    a = np.arange(3.0)
+    assert function(a, 1.0) is a
+    np.testing.assert_array_equal(a, [1.0, 2.0, 3.0])
+    assert "__iadd" in function.physl

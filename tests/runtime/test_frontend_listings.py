@@ -104,7 +104,7 @@ def test_lra_expressions(lra):
     (exp,) = calls(lra.program, "exp")
     assert (exp.loc.line, exp.loc.col) == (line, col)
     (increment,) = [c for c in calls(loop, "store") if binder(c) == "step"]
-    assert increment.args[1].name == "__add"
+    assert increment.args[1].name == "__iadd"
     assert increment.args[1].args[1] == Literal(1)
 
 

@@ -106,9 +106,19 @@ def test_loop_local_read_after_the_loop_is_hoisted():
 
 def test_augmented_assignment():
     assert body("def f(x, X, i):\n    x += 1\n    x @= X\n    X[i] -= x\n") == [
-        "store(x, __add(x, 1))",
-        "store(x, matmul(x, X))",
-        "store(slice(X, i), __sub(slice(X, i), x))",
+        "store(x, __iadd(x, 1))",
+        "store(x, __imatmul(x, X))",
+        "store(slice(X, i), __isub(slice(X, i), x))",
+        "nil",
+    ]
+
+
+def test_augmented_assignment_evaluates_a_computed_index_once():
+    assert body("def f(X, i, k):\n    X[i + 1, :, k[0]] *= 2\n") == [
+        "define(__index_2_6, __add(i, 1))",
+        "define(__index_2_16, slice(k, 0))",
+        "store(slice(X, __index_2_6, span(nil, nil, nil), __index_2_16), "
+        "__imul(slice(X, __index_2_6, span(nil, nil, nil), __index_2_16), 2))",
         "nil",
     ]
 
@@ -258,7 +268,8 @@ def test_writes_into_elements():
         ("a.ndim", "ndim(a)"),
         ("a.size", "size(a)"),
         ("len(a)", "len(a)"),
-        ("abs(a)", "absolute(a)"),
+        ("abs(a)", "builtin_abs(a)"),
+        ("np.abs(a)", "absolute(a)"),
         ("a.sum()", "sum(a)"),
         ("a.sum(axis=0)", "sum(a, axis=0)"),
         ("a.reshape((2, 3))", "reshape(a, list(2, 3))"),
