@@ -15,11 +15,12 @@ def is_large(size: int) -> bool:
     return size >= parallel.MIN_CHUNK_ELEMENTS
 
 
-def bounds_for(count: int, item_size: int = 1) -> list[tuple[int, int]]:
+def bounds_for(count: int, item_size: int = 1, min_items: int = 1) -> list[tuple[int, int]]:
     """[lo, hi) pieces over `count` items of `item_size` elements each, each piece holding at
-    least MIN_CHUNK_ELEMENTS elements (one piece when small or with one worker)."""
+    least MIN_CHUNK_ELEMENTS elements and `min_items` items (one piece when small or with one
+    worker)."""
     if parallel.worker_count() <= 1:
-        # Splitting work that runs serially anyway only costs (and changes float sums).
+        # Splitting work that runs serially anyway only costs.
         return [(0, count)]
-    per_piece = max(1, parallel.MIN_CHUNK_ELEMENTS // max(1, item_size))
+    per_piece = max(min_items, parallel.MIN_CHUNK_ELEMENTS // max(1, item_size))
     return parallel.chunk_bounds(count, min_chunk=per_piece)

@@ -1,11 +1,16 @@
-"""Numba nogil kernels for sum/min/max over a 1-D chunk and over the rows of a 2-D chunk.
+"""Numba nogil kernels for reductions: integer sums, NumPy's float sum orders, and min/max.
 
 The caller (reduction_engine) passes C-contiguous float64/float32/int64 chunks, combines the
-per-chunk partial results and decides when these kernels may be used. Sums use eight
-independent accumulators inside blocks of BLOCK items (so LLVM can vectorize without
-reassociating) and add block totals into an outer accumulator; float results therefore
-differ from NumPy's pairwise summation in the last bits only. Integer sums wrap like NumPy's.
-min/max propagate NaN like NumPy. Numba is imported and kernels compiled on first use only.
+per-chunk results and decides when these kernels may be used. Integer sums wrap like NumPy's,
+so any grouping of them is exact. `pairwise_blocks` repeats, operation for operation, NumPy's
+pairwise summation (numpy/_core/src/umath/loops_utils.h.src, `pairwise_sum`) over blocks of a
+row, converting each element to the accumulator type first as NumPy's casting buffers do, and
+`column_sums` repeats NumPy's row-after-row order of a sum over axis 0: they give NumPy's bits,
+not an approximation of them. These float kernels report no floating-point errors, so the
+caller uses them only where none can occur, or checks that the total is finite (an overflow or
+inf - inf leaves it infinite or NaN) and otherwise lets NumPy redo the sum. min/max propagate
+NaN like NumPy; which zero they return for a mix of 0.0 and -0.0 depends on the order, so the
+caller settles zero results with NumPy. Numba is imported and kernels compiled on first use.
 """
 
 from __future__ import annotations
@@ -13,36 +18,13 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-#: Items summed with the eight-accumulator inner loop before joining the outer total.
-BLOCK = 4096
-
-# Measured: float loops vectorize only with the eight explicit accumulators (no fastmath, so
-# LLVM may not reassociate), while integer loops vectorize only in the plain form (the
-# unrolled integer form runs ~6x slower). Hence two variants of each kernel.
+#: NumPy's PW_BLOCKSIZE: ranges up to this length are summed with eight accumulators.
+PAIRWISE_BLOCK = 128
 
 
 def _sum_plain(x, zero):
     total = zero
     for i in range(x.shape[0]):
-        total += x[i]
-    return total
-
-
-def _sum_eight(x, zero):
-    n = x.shape[0]
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
-    for j in range(n // 8):
-        i = 8 * j
-        s0 += x[i]
-        s1 += x[i + 1]
-        s2 += x[i + 2]
-        s3 += x[i + 3]
-        s4 += x[i + 4]
-        s5 += x[i + 5]
-        s6 += x[i + 6]
-        s7 += x[i + 7]
-    total = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-    for i in range(n - n % 8, n):
         total += x[i]
     return total
 
@@ -80,24 +62,114 @@ def _with_rows(flat: Any, takes_zero: bool) -> tuple[Any, Any]:
 
 
 @functools.cache
-def sum_kernels(float_acc: bool) -> tuple[Any, Any]:
-    """(flat, rows): flat(x, zero) -> total; rows(x2d, zero, out) writes each row's total.
+def sum_kernels() -> tuple[Any, Any]:
+    """(flat, rows) integer sums: flat(x, 0) -> total; rows(x2d, 0, out) writes each row's.
 
-    `zero` (0 or 0.0) selects the accumulator type: float64 for float data, and for int64
-    data when a mean needs it; `float_acc` must say which, to pick the variant that vectorizes.
+    The plain loop is the form LLVM vectorizes for integers (it may reorder integer adds,
+    which wrap, so the total is NumPy's whatever the order).
     """
-    if not float_acc:
-        return _with_rows(_jit(_sum_plain), takes_zero=True)
-    eight = _jit(_sum_eight)
+    return _with_rows(_jit(_sum_plain), takes_zero=True)
 
-    def blocked(x, zero):
-        n = x.shape[0]
-        total = zero
-        for start in range(0, n, BLOCK):
-            total += eight(x[start : min(start + BLOCK, n)], zero)
-        return total
 
-    return _with_rows(_jit(blocked), takes_zero=True)
+@functools.cache
+def pairwise_blocks(accumulator: str) -> Any:
+    """blocks(x2d, first, stop, size, out): out[r, j - first] = NumPy's sum of block j of row r.
+
+    Block j is x2d[r, j * size:(j + 1) * size]; each element is converted to `accumulator`
+    ("float32" or "float64") and the block is summed in NumPy's pairwise order, starting,
+    like a NumPy reduction, from +0.0.
+    """
+    import numba
+
+    convert = getattr(numba, accumulator)
+
+    def pairwise(x, lo, hi):
+        n = hi - lo
+        if n < 8:
+            total = -convert(0.0)  # NumPy starts at -0.0 so that a sum of -0.0 stays -0.0
+            for i in range(lo, hi):
+                total += convert(x[i])
+            return total
+        if n <= PAIRWISE_BLOCK:
+            r0 = convert(x[lo])
+            r1 = convert(x[lo + 1])
+            r2 = convert(x[lo + 2])
+            r3 = convert(x[lo + 3])
+            r4 = convert(x[lo + 4])
+            r5 = convert(x[lo + 5])
+            r6 = convert(x[lo + 6])
+            r7 = convert(x[lo + 7])
+            i = lo + 8
+            end = hi - n % 8
+            while i < end:
+                r0 += convert(x[i])
+                r1 += convert(x[i + 1])
+                r2 += convert(x[i + 2])
+                r3 += convert(x[i + 3])
+                r4 += convert(x[i + 4])
+                r5 += convert(x[i + 5])
+                r6 += convert(x[i + 6])
+                r7 += convert(x[i + 7])
+                i += 8
+            total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+            while i < hi:
+                total += convert(x[i])
+                i += 1
+            return total
+        half = n // 2
+        half -= half % 8
+        return pairwise(x, lo, lo + half) + pairwise(x, lo + half, hi)
+
+    pairwise = _jit(pairwise)  # the closure's recursive call now reaches the compiled kernel
+
+    def blocks(x, first, stop, size, out):
+        for r in range(x.shape[0]):
+            row = x[r]
+            for j in range(first, stop):
+                out[r, j - first] = convert(0.0) + pairwise(row, j * size, (j + 1) * size)
+
+    return _jit(blocks)
+
+
+@functools.cache
+def column_sums(accumulator: str) -> Any:
+    """sums(x2d, out): out[j] += x2d[i, j] converted to `accumulator`, row after row.
+
+    That is NumPy's order for a sum over axis 0 of a C-contiguous matrix (each row added to
+    the running totals element by element, from 0), without NumPy's per-row loop overhead.
+    """
+    import numba
+
+    convert = getattr(numba, accumulator)
+
+    def sums(x, out):
+        # Up to four columns at a time in registers: each column is one chain of dependent
+        # adds, so interleaving chains is what makes this fast; no column's order changes.
+        j = 0
+        while j < x.shape[1]:
+            width = min(4, x.shape[1] - j)
+            s0 = out[j]
+            s1 = out[j + 1] if width > 1 else s0
+            s2 = out[j + 2] if width > 2 else s0
+            s3 = out[j + 3] if width > 3 else s0
+            for i in range(x.shape[0]):
+                s0 += convert(x[i, j])
+                if width > 1:
+                    s1 += convert(x[i, j + 1])
+                if width > 2:
+                    s2 += convert(x[i, j + 2])
+                if width > 3:
+                    s3 += convert(x[i, j + 3])
+            out[j] = s0
+            if width > 1:
+                out[j + 1] = s1
+            if width > 2:
+                out[j + 2] = s2
+            if width > 3:
+                out[j + 3] = s3
+            j += width
+
+    return _jit(sums)
 
 
 def _extremum_plain(pair: Any) -> Any:

@@ -1,9 +1,9 @@
 """Reduction primitives (sum, mean, std, min, all, cumsum, ...) with NumPy's axis/keepdims/dtype.
 
-Large inputs are split into chunk tasks by reduction_engine (Numba kernels for sum/mean/min/max
-over all elements or the last axis of a 2-D array); everything else is one NumPy call. Results
-and dtypes are NumPy's; chunked float sums differ from NumPy's pairwise order in the last bits.
-Argument reductions (argmax, argmin) and sorting belong to sorting.py, not here.
+Large inputs are split into chunk tasks by reduction_engine where that gives NumPy's result bit
+for bit (float sums follow NumPy's pairwise order; Numba kernels for int64 sums, NumPy's
+buffered float sums and min/max); everything else is one NumPy call. Results, dtypes and errors
+are NumPy's. Argument reductions (argmax, argmin) and sorting belong to sorting.py, not here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from jetlag.runtime.primitives import parallel
 from jetlag.runtime.primitives.arguments import argument_errors, normalize_axis, parse_dtype
 from jetlag.runtime.primitives.chunking import bounds_for, is_large
 from jetlag.runtime.primitives.moments import chunked_mean, chunked_var, sqrt_like_numpy
-from jetlag.runtime.primitives.reduction_engine import chunked_reduce, kernel_reduce
+from jetlag.runtime.primitives.reduction_engine import (
+    Regroup,
+    any_grouping,
+    chunked_reduce,
+    exact_sum,
+    kernel_reduce,
+    unless_zero,
+)
 from jetlag.runtime.primitives.registry import primitive
 
 _AXIS_DOC = "axis: nil (all), an int or a tuple of ints"
@@ -34,13 +41,15 @@ def _reduce(
     kernel: str,
     numpy_func: Callable[..., Any],
     combine_func: Callable[..., Any],
+    regroup: Callable[[np.dtype], Regroup | None],
     a: Any,
     axis: Any,
     keepdims: bool,
     **options: Any,
 ) -> Any:
     """numpy_func over `axis`: by the Numba kernel named `kernel` ("" for none) when it applies,
-    else by chunk partials joined with combine_func, else in one NumPy call."""
+    else by chunks (partials joined with combine_func only where regroup(arr.dtype) vouches
+    for the grouping), else in one NumPy call."""
     arr, axes, numpy_axis = _prepare(a, axis)
     if kernel and not options:
         result = kernel_reduce(kernel, arr, axes, keepdims)
@@ -52,10 +61,33 @@ def _reduce(
         keepdims,
         lambda chunk, ax, _take: numpy_func(chunk, axis=ax, keepdims=True, **options),
         lambda stacked, ax: combine_func(stacked, axis=ax, keepdims=True),
+        regroup(arr.dtype),
     )
     if result is not None:
         return result
     return numpy_func(arr, axis=numpy_axis, keepdims=keepdims, **options)
+
+
+def _always(_dtype: np.dtype) -> Regroup:
+    return any_grouping
+
+
+def _integer_results(options: dict) -> Callable[[np.dtype], Regroup | None]:
+    """Partials regroup exactly when integers accumulate as integers (they wrap)."""
+
+    def regroup(dtype: np.dtype) -> Regroup | None:
+        if dtype.kind not in "biu" or options.get("dtype", dtype).kind not in "biu":
+            return None
+        return any_grouping
+
+    return regroup
+
+
+def _extremum_grouping(dtype: np.dtype) -> Regroup | None:
+    """min/max regroup exactly for integers, and for floats unless the answer is a zero."""
+    if dtype.kind in "biu":
+        return any_grouping
+    return unless_zero if dtype.kind == "f" else None
 
 
 def _dtype_option(dtype: Any) -> dict:
@@ -75,8 +107,17 @@ def _dtype_option(dtype: Any) -> dict:
 )
 @argument_errors
 def sum_(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """numpy.sum, chunked (Numba kernels for all elements / rows of a 2-D array)."""
-    return _reduce("sum", np.sum, np.sum, a, axis, keepdims, **_dtype_option(dtype))
+    """numpy.sum, chunked where that gives NumPy's bits (a Numba kernel for int64 data)."""
+    arr, axes, numpy_axis = _prepare(a, axis)
+    options = _dtype_option(dtype)
+    if not options:
+        result = kernel_reduce("sum", arr, axes, keepdims)
+        if result is not None:
+            return result
+    result = exact_sum(arr, axes, keepdims, options.get("dtype"))
+    if result is not None:
+        return result
+    return np.sum(arr, axis=numpy_axis, keepdims=keepdims, **options)
 
 
 @primitive(
@@ -90,8 +131,10 @@ def sum_(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
 )
 @argument_errors
 def prod(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """numpy.prod, chunked."""
-    return _reduce("", np.prod, np.prod, a, axis, keepdims, **_dtype_option(dtype))
+    """numpy.prod, chunked (float products only along kept axes: NumPy multiplies in order)."""
+    options = _dtype_option(dtype)
+    regroup = _integer_results(options)
+    return _reduce("", np.prod, np.prod, regroup, a, axis, keepdims, **options)
 
 
 @primitive(
@@ -107,7 +150,7 @@ def prod(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
 @argument_errors
 def max_(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """numpy.max, chunked (Numba kernels for all elements / rows of a 2-D array)."""
-    return _reduce("max", np.max, np.max, a, axis, keepdims)
+    return _reduce("max", np.max, np.max, _extremum_grouping, a, axis, keepdims)
 
 
 @primitive(
@@ -123,7 +166,7 @@ def max_(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 @argument_errors
 def min_(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """numpy.min, chunked (Numba kernels for all elements / rows of a 2-D array)."""
-    return _reduce("min", np.min, np.min, a, axis, keepdims)
+    return _reduce("min", np.min, np.min, _extremum_grouping, a, axis, keepdims)
 
 
 @primitive(
@@ -138,7 +181,7 @@ def min_(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 @argument_errors
 def all_(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """numpy.all, chunked."""
-    return _reduce("", np.all, np.all, a, axis, keepdims)
+    return _reduce("", np.all, np.all, _always, a, axis, keepdims)
 
 
 @primitive(
@@ -153,7 +196,7 @@ def all_(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 @argument_errors
 def any_(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """numpy.any, chunked."""
-    return _reduce("", np.any, np.any, a, axis, keepdims)
+    return _reduce("", np.any, np.any, _always, a, axis, keepdims)
 
 
 @primitive(
@@ -167,7 +210,7 @@ def any_(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 @argument_errors
 def count_nonzero(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """numpy.count_nonzero, chunked."""
-    return _reduce("", np.count_nonzero, np.sum, a, axis, keepdims)
+    return _reduce("", np.count_nonzero, np.sum, _always, a, axis, keepdims)
 
 
 @primitive(
@@ -180,8 +223,14 @@ def count_nonzero(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 )
 @argument_errors
 def nansum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """numpy.nansum, chunked."""
-    return _reduce("", np.nansum, np.sum, a, axis, keepdims, **_dtype_option(dtype))
+    """numpy.nansum as NumPy computes it: the sum of a copy with NaN replaced by 0 (chunked)."""
+    arr = a if isinstance(a, np.ndarray) else np.asarray(a)
+    if arr.dtype.kind in "fc":
+        arr = np.array(arr, copy=True)  # order K, like NumPy's copy
+        np.copyto(arr, 0, where=np.isnan(arr))
+    elif arr.dtype.kind not in "biu":
+        return np.nansum(arr, axis=axis, dtype=parse_dtype(dtype), keepdims=keepdims)
+    return sum_(arr, axis, dtype, keepdims)
 
 
 @primitive(
@@ -196,13 +245,10 @@ def nansum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) 
 )
 @argument_errors
 def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """numpy.mean, chunked (Numba kernels for all elements / rows of a 2-D array)."""
+    """numpy.mean, chunked where that gives NumPy's bits (a Numba kernel repeats NumPy's
+    buffered pairwise sum of int64 data)."""
     arr, axes, numpy_axis = _prepare(a, axis)
     parsed = parse_dtype(dtype)
-    if parsed is None:
-        result = kernel_reduce("mean", arr, axes, keepdims)
-        if result is not None:
-            return result
     result = chunked_mean(arr, axes, keepdims, parsed)
     if result is not None:
         return result
