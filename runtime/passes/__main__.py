@@ -18,4 +18,11 @@ for step in PIPELINE:
     summary = " ".join((type(step).__doc__ or "").split())
     print(f"| `{step.name}` | {summary} |")
 print("\n## Algebraic rewrite rules (pass `algebra`)\n")
+print(
+    "Each replacement gives NumPy's answer for inf and nan too: it skips the products with "
+    "the zeros of the dense matrices only when a cheap scan shows that the data they would "
+    "meet are finite (for `inverse_dot`, also that the inverse provably does not overflow), "
+    "and otherwise evaluates the pattern densely; finite values agree up to rounding, and "
+    "a zero may have the other sign.\n"
+)
 print(rules_markdown(), end="")
