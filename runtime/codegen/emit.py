@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
-from jetlag.runtime.codegen.lowerings import numba_template
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Variable
 
 
@@ -67,11 +66,14 @@ class Emitter:
         form = self.special.get(node.name)
         if form is not None:
             return form(self, node)
+        # Imported here: lowerings registers every primitive, and primitives use this module.
+        from jetlag.runtime.codegen.lowerings import numba_template
+
         template = numba_template(node.name) if self.allowed(node.name) else None
         if template is None:
             raise NotLowerable(f"{node.name} has no compiled form")
         args = [self.expression(arg) for arg in node.args]
         try:
-            return template.format(*args)
+            return template.replace("{finite}", "False").format(*args)
         except IndexError:
             raise NotLowerable(f"{node.name} is called with {len(args)} argument(s)") from None

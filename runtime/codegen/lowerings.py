@@ -60,15 +60,27 @@ _ARRAYS = {
     "diag": "np.diag({0})",
     "inverse": "np.linalg.inv({0})",
     "inverse_dot": "support_inverse_dot({0}, {1})",
-    "weighted_gram": "support_weighted_gram({0}, {1})",
-    "shifted_weighted_product": "support_shifted_weighted_product({0}, {1}, {2}, {3})",
-    "scale_columns": "({0} * {1})",
+    # {finite}: whether the matrix is known to be all finite (statements.py hoists the
+    # check out of the loop when it can; otherwise False and the routine checks itself).
+    "weighted_gram": "support_weighted_gram({0}, {1}, {finite})",
+    "shifted_weighted_product": "support_shifted_weighted_product({0}, {1}, {2}, {3}, {finite})",
+    "scale_columns": "support_scale_columns({0}, {1})",
+    "scale_rows": "support_scale_rows({0}, {1})",
     "copy": "np.copy({0})",
+    # Python's builtins on two numbers of one type (exact.py spells them per type).
+    "builtin_abs": "abs({0})",
+    "builtin_max": "max({0}, {1})",
+    "builtin_min": "min({0}, {1})",
 }
+
+
+#: `x op= v`: on numbers the operator itself (exact.py types which one applies).
+_IN_PLACE = {f"__i{name[2:]}": template for name, template in _OPERATORS.items()}
 
 
 def _install() -> None:
     templates = dict(_OPERATORS)
+    templates.update(_IN_PLACE)
     templates.update(
         {
             name: f"np.{name}(" + ", ".join(f"{{{i}}}" for i in range(_ufunc_arity(name))) + ")"

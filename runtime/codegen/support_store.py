@@ -57,6 +57,14 @@ def _extent(a):  # pragma: no cover - compiled
 
 
 @njit(nogil=True)
+def support_may_share(a, b):  # pragma: no cover - compiled
+    """Whether two arrays' memory extents overlap (np.may_share_memory's bounds test)."""
+    a_first, a_last = _extent(a)
+    b_first, b_last = _extent(b)
+    return a_first <= b_last and b_first <= a_last
+
+
+@njit(nogil=True)
 def _source(view, value):  # pragma: no cover - compiled
     """value, or a copy of it when it shares memory with view (as NumPy copies first)."""
     view_first, view_last = _extent(view)

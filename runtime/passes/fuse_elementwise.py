@@ -97,8 +97,8 @@ class _Fuser:
             return Variable(name, loc=node.loc)
 
         body = absorb(root)
-        if count < MIN_FUSED:
-            return None
+        if count < MIN_FUSED or not operands:
+            return None  # too small, or literals only (no array to loop over)
         params = tuple(Variable(name, loc=root.loc) for name in names)
         function = Call("lambda", params + (body,), loc=root.loc)
         self.applied.append(

@@ -5,6 +5,7 @@ Importing this package registers every primitive. Each module holds one family.
 
 # Families of primitives (docs/primitives.md groups them by category).
 from jetlag.runtime.primitives import (  # noqa: E402,F401  (imported to register)
+    builtin_numbers,
     casting,
     creation,
     diagonals,

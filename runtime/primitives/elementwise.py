@@ -1,22 +1,25 @@
 """Elementwise primitives: NumPy's ufuncs plus where, clip, round, nan_to_num and sinc.
 
-Results, dtypes and broadcasting are NumPy's; large inputs are split into chunk tasks by
-elementwise_engine (Numba kernels for the hot ufuncs). The Python builtins mapped here
-(abs, max, min, round) keep Python's semantics when every operand is a plain Python number,
-so `abs(i - j)` on loop counters stays a Python int. Operators (`__add` ...) live in
-operators.py; reductions (`sum`, `max(a)` of one array via `numpy.max`) in reductions.py.
+Results, dtypes and broadcasting are NumPy's -- also for Python numbers: `np.abs(1)` is
+`np.int64(1)`, as in NumPy. Large inputs are split into chunk tasks by elementwise_engine
+(Numba kernels for the hot ufuncs). Python's builtins abs, max, min and round are other
+primitives (builtin_numbers.py); operators (`__add` ...) live in operators.py; reductions
+(`sum`, `max(a)` of one array via `numpy.max`) in reductions.py.
 """
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from jetlag.runtime.errors import PrimitiveArgumentError
-from jetlag.runtime.primitives.arguments import argument_errors, is_python_number, parse_dtype
+from jetlag.runtime.primitives.arguments import (
+    argument_error,
+    argument_errors,
+    parse_dtype,
+)
 from jetlag.runtime.primitives.elementwise_engine import apply_elementwise, apply_ufunc
 from jetlag.runtime.primitives.kernels_elementwise import has_kernel
 from jetlag.runtime.primitives.registry import primitive
@@ -149,74 +152,60 @@ _register_ufuncs()
 @primitive(
     "absolute",
     "absolute(x, dtype=nil)",
-    "Absolute value, element-wise (Python's abs for a Python number).",
+    "Absolute value, element-wise.",
     "elementwise",
     numpy="numpy.absolute",
-    aliases=("numpy.absolute", "numpy.abs", "builtins.abs"),
+    aliases=("numpy.absolute", "numpy.abs"),
     kernel=True,
 )
 @argument_errors
 def absolute(x: Any, dtype: Any = None) -> Any:
-    """numpy.absolute; abs(x) for a plain Python number so loop counters stay Python ints."""
-    if is_python_number(x) and dtype is None:
-        return builtins.abs(x)
+    """numpy.absolute."""
     return apply_ufunc(np.absolute, (x,), parse_dtype(dtype))
-
-
-def _extremum(ufunc: np.ufunc, builtin: Callable[..., Any], args: tuple, dtype: Any) -> Any:
-    if len(args) != 2:
-        # Python's max(iterable) / max(a, b, c): only the builtin has that form.
-        return builtin(*args)
-    x1, x2 = args
-    if is_python_number(x1) and is_python_number(x2) and dtype is None:
-        return builtin(x1, x2)
-    return apply_ufunc(ufunc, (x1, x2), parse_dtype(dtype))
 
 
 @primitive(
     "maximum",
     "maximum(x1, x2, dtype=nil)",
-    "Element-wise maximum, NaN propagating (Python's max for plain Python numbers).",
+    "Element-wise maximum, NaN propagating.",
     "elementwise",
     numpy="numpy.maximum",
-    aliases=("numpy.maximum", "builtins.max"),
+    aliases=("numpy.maximum",),
     kernel=True,
 )
 @argument_errors
-def maximum(*args: Any, dtype: Any = None) -> Any:
-    """numpy.maximum(x1, x2); builtins.max semantics for Python numbers or != 2 arguments."""
-    return _extremum(np.maximum, builtins.max, args, dtype)
+def maximum(x1: Any, x2: Any, dtype: Any = None) -> Any:
+    """numpy.maximum(x1, x2)."""
+    return apply_ufunc(np.maximum, (x1, x2), parse_dtype(dtype))
 
 
 @primitive(
     "minimum",
     "minimum(x1, x2, dtype=nil)",
-    "Element-wise minimum, NaN propagating (Python's min for plain Python numbers).",
+    "Element-wise minimum, NaN propagating.",
     "elementwise",
     numpy="numpy.minimum",
-    aliases=("numpy.minimum", "builtins.min"),
+    aliases=("numpy.minimum",),
     kernel=True,
 )
 @argument_errors
-def minimum(*args: Any, dtype: Any = None) -> Any:
-    """numpy.minimum(x1, x2); builtins.min semantics for Python numbers or != 2 arguments."""
-    return _extremum(np.minimum, builtins.min, args, dtype)
+def minimum(x1: Any, x2: Any, dtype: Any = None) -> Any:
+    """numpy.minimum(x1, x2)."""
+    return apply_ufunc(np.minimum, (x1, x2), parse_dtype(dtype))
 
 
 @primitive(
     "round",
     "round(a, decimals=0)",
-    "Round to the given number of decimals, half to even (Python's round for Python numbers).",
+    "Round to the given number of decimals, half to even.",
     "elementwise",
     numpy="numpy.round",
-    aliases=("numpy.round", "numpy.around", "builtins.round"),
+    aliases=("numpy.round", "numpy.around"),
     methods=("round",),
 )
 @argument_errors
 def round_(a: Any, decimals: Any = None) -> Any:
-    """numpy.round; for a plain Python number Python's round (round(2.5) is the int 2)."""
-    if is_python_number(a):
-        return builtins.round(a) if decimals is None else builtins.round(a, decimals)
+    """numpy.round (a NumPy float for a Python float: np.round(2.5) is np.float64(2.0))."""
     return apply_elementwise(np.round, (a,), {"decimals": 0 if decimals is None else decimals})
 
 
@@ -252,7 +241,7 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Any:
     """numpy.clip(a, a_min, a_max); NumPy 2's keywords min= and max= work too."""
     unknown = set(bounds) - {"min", "max"}
     if unknown:
-        raise PrimitiveArgumentError(f"clip got unexpected keyword arguments {sorted(unknown)}")
+        raise argument_error(f"clip got unexpected keyword arguments {sorted(unknown)}", TypeError)
     lo = bounds.get("min", a_min)
     hi = bounds.get("max", a_max)
     return apply_elementwise(np.clip, (a, lo, hi))

@@ -10,8 +10,10 @@ chunk order, so the result does not depend on scheduling.
 `f` is a PhySL lambda (a function value) whose body uses only elementwise primitives
 (`fusable_call`), its parameters and literals. It is never run by the scheduler. When x, w
 and the operands are float64/int64/bool arrays in C order (x 2-D, w 1-D, operands scalars or
-vectors aligned with x's rows) f is compiled with both products into one Numba kernel
-(codegen/kernels.py: four rows at a time, each block of x read from memory once, no GIL);
+vectors aligned with x's rows) and f has an exact spelling for their types (codegen/exact.py)
+f is compiled with both products into one Numba kernel (codegen/kernels.py: four rows at a
+time, each block of x read from memory once, no GIL; a row whose f(z) it cannot give
+exactly sends the whole call to the blocked evaluation below);
 otherwise blocks are evaluated with the registry's implementations, and when the operands are
 not what the blocked identity needs at all, the original expression is evaluated unfused. It registers no Python
 spelling: the name appears only in optimized trees.
@@ -23,6 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from jetlag.runtime.codegen.emit import NotLowerable
+from jetlag.runtime.codegen.support_loops import Deviation
+from jetlag.runtime.codegen.value_types import ValueType, type_of
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.ir.nodes import Node
 from jetlag.runtime.primitives.arguments import argument_errors
@@ -32,7 +37,6 @@ from jetlag.runtime.primitives.fused_body import (
     elementwise_lambda,
     evaluate_elementwise,
     kernel_scalar,
-    sampled_dtype,
 )
 from jetlag.runtime.primitives.parallel import MIN_CHUNK_ELEMENTS, chunk_bounds, parallel_for
 from jetlag.runtime.primitives.registry import REGISTRY, primitive
@@ -64,10 +68,11 @@ def _aligned(operand: Any, rows: int) -> bool:
     return False
 
 
-def _kernel_layout(
+def _kernel_plan(
     matrix: np.ndarray, vector: np.ndarray, operands: tuple, params: tuple[str, ...], body: Node
-) -> str | None:
-    """The operand layout ("s" + "a"/"s" per operand) when the compiled kernel applies."""
+) -> tuple[str, Any] | None:
+    """(operand layout "s" + "a"/"s" per operand, compiled kernel) when the compiled kernel
+    applies: float64 C-ordered x and w, and f exactly spelled for the operands' types."""
     if not (
         matrix.dtype == np.float64
         and vector.dtype == np.float64
@@ -76,47 +81,33 @@ def _kernel_layout(
         and body_facts(body, params)[1]
     ):
         return None
-    layout, signature = "s", []
+    layout, types = "s", [ValueType("numpy", np.dtype(np.float64))]  # z = x·w, per row
     for operand in operands:
         if isinstance(operand, np.ndarray) and operand.ndim == 1:
             if operand.dtype not in KERNEL_DTYPES or not operand.flags.c_contiguous:
                 return None
             layout += "a"
-            signature.append(operand.dtype)
-        elif kernel_scalar(operand):
+            types.append(ValueType("numpy", operand.dtype))
+        elif kernel_scalar(operand) and type_of(operand) is not None:
             layout += "s"
-            signature.append(type(operand))
+            types.append(type_of(operand))  # type: ignore[arg-type]
         else:
             return None
-
-    # f's value on one row decides the dtype NumPy would give; only real numbers fit g.
-    def sample() -> dict[str, Any]:
-        values = {params[0]: matrix[:1] @ vector}
-        for name, operand, kind in zip(params[1:], operands, layout[1:], strict=True):
-            values[name] = operand[:1] if kind == "a" else operand
-        return values
-
-    dtype = sampled_dtype(body, ("glm", layout, tuple(signature)), sample)
-    return None if dtype is None else layout
-
-
-def _compiled(
-    matrix: np.ndarray,
-    vector: np.ndarray,
-    params: tuple[str, ...],
-    body: Node,
-    operands: tuple,
-    layout: str,
-) -> np.ndarray:
     from jetlag.runtime.codegen.kernels import glm_kernel
 
-    kernel = glm_kernel(params, body, layout)
+    try:
+        return layout, glm_kernel(params, body, layout, types)
+    except NotLowerable:
+        return None  # f has no exact compiled form for these types
+
+
+def _compiled(matrix: np.ndarray, vector: np.ndarray, operands: tuple, built: Any) -> np.ndarray:
     rows, cols = matrix.shape
     bounds = chunk_bounds(rows, min_chunk=max(4, MIN_CHUNK_ELEMENTS // max(1, cols)))
     partials = {piece: np.zeros(cols) for piece in bounds}
 
     def chunk(lo: int, hi: int) -> None:
-        kernel(matrix, vector, partials[lo, hi], *operands, lo, hi)
+        built.kernel(matrix, vector, partials[lo, hi], *operands, lo, hi)
 
     parallel_for(bounds, chunk)
     result = partials[bounds[0]]
@@ -199,9 +190,12 @@ def glm_gradient(x: Any, w: Any, f: Any, *operands: Any) -> Any:
         and vector.dtype.kind in _FLOAT_KINDS
         and all(_aligned(op, matrix.shape[0]) for op in operands)
     ):
-        layout = _kernel_layout(matrix, vector, operands, params, body)
-        if layout is not None:
-            return _compiled(matrix, vector, params, body, operands, layout)
+        plan = _kernel_plan(matrix, vector, operands, params, body)
+        if plan is not None:
+            try:
+                return _compiled(matrix, vector, operands, plan[1])
+            except Deviation:
+                pass  # a row's f(z) NumPy computes differently: the blocked form decides
         try:
             return _blocked(matrix, vector, params, body, operands)
         except _NotBlockwise:

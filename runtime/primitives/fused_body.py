@@ -3,22 +3,22 @@
 `glm_gradient` and `fused_elementwise` receive a PhySL lambda whose body uses only
 elementwise primitives. They run once per loop iteration, so the questions about the body
 are answered once per body (keyed by node identity; the node is kept alive with the
-answer): is it elementwise (`body_facts`), does it have a Numba spelling, and which dtype
-NumPy gives it for given operand types (`sampled_dtype`, decided by evaluating it on one
-element: NumPy's promotion depends on types, not values). Bodies are also evaluated here
-with the registry's implementations (`evaluate_elementwise`), the unfused meaning.
+answer): is it elementwise and does it have a Numba spelling at all (`body_facts`; which
+spelling, for which operand types, is codegen/exact.py's). Bodies are also evaluated here
+with the registry's implementations (`evaluate_elementwise`), the unfused meaning, whose
+errors name the operation of the body that raised them.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Variable
+from jetlag.runtime.locks import fork_safe_lock
 from jetlag.runtime.primitives.registry import REGISTRY
 
 _FUSABLE_CATEGORIES = frozenset({"elementwise", "operator"})
@@ -29,16 +29,21 @@ _NOT_FUSABLE = frozenset({"__not", "nan_to_num"})
 KERNEL_DTYPES = frozenset(np.dtype(name) for name in ("float64", "int64", "bool"))
 _KERNEL_SCALARS = (bool, int, float, np.bool_, np.int64, np.float64)
 
-_lock = threading.Lock()
+_lock = fork_safe_lock()
 _facts: dict[tuple[int, tuple[str, ...]], tuple[Node, bool, bool]] = {}
-_dtypes: dict[tuple[int, Hashable], tuple[Node, np.dtype | None]] = {}
 
 
 def fusable_call(name: str) -> bool:
     """Whether `name` is a registered primitive that acts element by element (with
-    broadcasting), so evaluating it on a block of rows gives that block of its result."""
+    broadcasting), so evaluating it on a block of rows gives that block of its result.
+    Never one that writes an operand in place (`__iadd`: registry `writes_first`)."""
     found = REGISTRY.get(name)
-    return found is not None and found.category in _FUSABLE_CATEGORIES and name not in _NOT_FUSABLE
+    return (
+        found is not None
+        and found.category in _FUSABLE_CATEGORIES
+        and not found.writes_first
+        and name not in _NOT_FUSABLE
+    )
 
 
 def elementwise_lambda(
@@ -98,34 +103,28 @@ def kernel_scalar(value: Any) -> bool:
     return not isinstance(value, int) or -(2**63) <= value < 2**63
 
 
+#: The attribute an error raised while evaluating a body carries: the body's node that
+#: raised it (the user's own operation and line, not the fused primitive's).
+FAILED_SITE = "jetlag_site"
+
+
 def evaluate_elementwise(body: Node, values: Mapping[str, Any]) -> Any:
-    """The value of an elementwise body (checked by `elementwise_body`) for `values`."""
+    """The value of an elementwise body (checked by `elementwise_body`) for `values`.
+
+    An error keeps its type; it is marked with the innermost call that raised it
+    (`FAILED_SITE`), so the report names the user's operation and line."""
     if isinstance(body, Literal):
         return body.value
     if isinstance(body, Variable):
         return values[body.name]
     assert isinstance(body, Call)
     args = [evaluate_elementwise(arg, values) for arg in body.args]
-    return REGISTRY[body.name].impl(*args)
-
-
-def sampled_dtype(
-    body: Node, signature: Hashable, sample: Callable[[], Mapping[str, Any]]
-) -> np.dtype | None:
-    """The kernel dtype of `body` for operands of `signature` (types and dtypes), or None
-    when NumPy's result is not a length-1 vector of a kernel dtype. `sample()` gives one
-    element of each operand; it is evaluated the first time a signature is seen."""
-    key = (id(body), signature)
-    with _lock:
-        found = _dtypes.get(key)
-    if found is not None:
-        return found[1]
     try:
-        with np.errstate(all="ignore"):
-            value = np.asarray(evaluate_elementwise(body, sample()))
-        dtype = value.dtype if value.shape == (1,) and value.dtype in KERNEL_DTYPES else None
-    except (PrimitiveArgumentError, TypeError, ValueError, ArithmeticError):
-        dtype = None
-    with _lock:
-        _dtypes[key] = (body, dtype)
-    return dtype
+        return REGISTRY[body.name].impl(*args)
+    except Exception as error:
+        if getattr(error, FAILED_SITE, None) is None:
+            try:
+                setattr(error, FAILED_SITE, body)
+            except AttributeError:  # pragma: no cover - an exception without attributes
+                pass
+        raise

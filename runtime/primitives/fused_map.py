@@ -6,12 +6,15 @@ This primitive runs the body as one compiled loop (codegen/kernels.py `map_kerne
 chunks of the flattened arrays on the pool: one read of each input, one write of the result.
 
 The compiled loop is used when every array operand has the broadcast shape, is in C order
-and is float64/int64/bool, the scalars are Python or NumPy numbers, the result NumPy would
-give (decided by evaluating the body on one element) is float64/int64/bool, and the arrays
-hold at least `FUSE_MIN_ELEMENTS` elements (below that, NumPy's calls are cheaper than a
-first compile). Otherwise the body is evaluated with the registry's implementations, which
-is exactly the unfused program. Results equal NumPy's up to rounding of transcendental
-functions (Numba calls the C library; NumPy its own SIMD loops).
+and is float64/int64/bool, the scalars are Python or NumPy numbers, the body has an exact
+spelling for these types whose result is float64/int64/bool (codegen/exact.py: decided from
+the types with NumPy's own rules, never from the values), and the arrays hold at least
+`FUSE_MIN_ELEMENTS` elements (below that, NumPy's calls are cheaper than a first compile).
+Otherwise -- and when the kernel meets an element whose exact value it cannot give, such as
+an integer to a negative power (`Deviation`) -- the body is evaluated with the registry's
+implementations, which is exactly the unfused program, its errors included. Results equal
+NumPy's up to rounding of transcendental functions (Numba calls the C library; NumPy its
+own SIMD loops).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from jetlag.runtime.codegen.emit import NotLowerable
+from jetlag.runtime.codegen.support_loops import Deviation
+from jetlag.runtime.codegen.value_types import ValueType, type_of
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.ir.nodes import Node
 from jetlag.runtime.primitives.arguments import argument_errors
@@ -29,7 +35,6 @@ from jetlag.runtime.primitives.fused_body import (
     elementwise_lambda,
     evaluate_elementwise,
     kernel_scalar,
-    sampled_dtype,
 )
 from jetlag.runtime.primitives.parallel import chunk_bounds, parallel_for
 from jetlag.runtime.primitives.registry import primitive
@@ -39,12 +44,12 @@ FUSE_MIN_ELEMENTS = 1 << 14
 
 
 def _plan(operands: tuple, params: tuple[str, ...], body: Node) -> tuple[str, tuple, Any] | None:
-    """(layout, kernel arguments, result array) when the compiled loop applies."""
+    """(layout, kernel arguments, compiled kernel) when the compiled loop applies."""
     arrays = [op for op in operands if isinstance(op, np.ndarray) and op.ndim > 0]
     if not arrays or arrays[0].size < FUSE_MIN_ELEMENTS or not body_facts(body, params)[1]:
         return None
     shape = arrays[0].shape
-    layout, inputs, signature = "", [], []
+    layout, inputs, types = "", [], []
     for operand in operands:
         if isinstance(operand, np.ndarray) and operand.ndim > 0:
             if (
@@ -55,23 +60,23 @@ def _plan(operands: tuple, params: tuple[str, ...], body: Node) -> tuple[str, tu
                 return None
             layout += "a"
             inputs.append(operand.reshape(-1))
-            signature.append(operand.dtype)
+            types.append(ValueType("numpy", operand.dtype))  # its elements
         else:
+            # A 0-D array takes part in NumPy's promotion as a NumPy scalar does.
             scalar = operand[()] if isinstance(operand, np.ndarray) else operand
-            if not kernel_scalar(scalar):
+            found = type_of(scalar)
+            if found is None or not kernel_scalar(scalar):
                 return None
             layout += "s"
             inputs.append(scalar)
-            signature.append((type(operand), type(scalar)))
+            types.append(found)
+    from jetlag.runtime.codegen.kernels import map_kernel
 
-    def sample() -> dict[str, Any]:
-        return {
-            name: value[:1] if kind == "a" else operand
-            for name, value, operand, kind in zip(params, inputs, operands, layout, strict=True)
-        }
-
-    dtype = sampled_dtype(body, ("map", layout, tuple(signature)), sample)
-    return None if dtype is None else (layout, tuple(inputs), np.empty(shape, dtype=dtype))
+    try:
+        built = map_kernel(params, body, layout, types)
+    except NotLowerable:
+        return None  # no exact compiled form for these types
+    return layout, tuple(inputs), built
 
 
 @primitive(
@@ -96,12 +101,16 @@ def fused_elementwise(f: Any, *operands: Any) -> Any:
             "value(s) were given"
         )
     plan = _plan(operands, params, body)
-    if plan is None:
-        return evaluate_elementwise(body, dict(zip(params, operands, strict=True)))
-    layout, inputs, out = plan
-    from jetlag.runtime.codegen.kernels import map_kernel
-
-    kernel = map_kernel(params, body, layout)
-    flat = out.reshape(-1)
-    parallel_for(chunk_bounds(flat.shape[0]), lambda lo, hi: kernel(flat, *inputs, lo, hi))
-    return out
+    if plan is not None:
+        _, inputs, built = plan
+        shape = next(op for op in operands if isinstance(op, np.ndarray) and op.ndim > 0).shape
+        out = np.empty(shape, dtype=built.dtype)
+        flat = out.reshape(-1)
+        try:
+            parallel_for(
+                chunk_bounds(flat.shape[0]), lambda lo, hi: built.kernel(flat, *inputs, lo, hi)
+            )
+            return out
+        except Deviation:
+            pass  # an element NumPy computes differently (or raises for): NumPy decides
+    return evaluate_elementwise(body, dict(zip(params, operands, strict=True)))

@@ -5,49 +5,62 @@ this form runs such a loop as one generated nopython function (codegen/loops.py)
 once, instead of issuing its primitives one by one. In order:
 
 1. wait for every task in flight (the loop may write arrays in place that they read);
-2. read the inputs from the scope; when one is unbound, is not a numeric/bool ndarray, a
-   number or a tuple of ints, or Numba cannot type the values together (found on the first
-   call of each type signature and remembered), run `loop` with the interpreter instead.
-   An output that is an input only to keep its value when the loop does not assign it,
-   and is nil (the frontend declares names first assigned in a loop), is tracked instead:
-   the function says whether it assigned it;
-3. run the function as one task on the pool, named `compiled_loop$line$col` in the trace (a
-   row loop's range in pieces, chunks of it: compiled_rows.py), while the driver waits in
-   short slices: Ctrl-C sets the function's stop flag, which it checks at the top of every
-   iteration. BLAS is held to one thread meanwhile, including the BLAS Numba's linear
-   algebra calls (SciPy's, which a run's own limit may not have seen loaded): the loop's
-   products are small, and threads only cost there;
-4. store the outputs into the scope, as `store`/`define` would have.
+2. read the inputs from the scope and type them as NumPy/Python do (value_types.py); when
+   one is unbound or not a number, a numeric ndarray or a tuple of ints, when the loop has
+   no exact compiled form for these types, or when Numba cannot compile it or types a value
+   differently from NumPy (found once per type signature and remembered:
+   compiled_variants.py), run `loop` with the interpreter instead. An output that is an
+   input only to keep its value when the loop does not assign it, and is nil (the frontend
+   declares names first assigned in a loop), is tracked instead: the function says whether
+   it assigned it;
+3. copy the arrays the loop may write (loop_snapshot.py), then run the function as one task
+   on the pool, named `compiled_loop$line$col` in the trace (a row loop's range in pieces,
+   chunks of it: compiled_rows.py), while the driver waits in short slices: Ctrl-C sets the
+   function's stop flag, which it checks at the top of every iteration. BLAS is held to one
+   thread meanwhile, including the BLAS Numba's linear algebra calls (SciPy's, which a
+   run's own limit may not have seen loaded): the loop's products are small, and threads
+   only cost there;
+4. store the outputs into the scope, as `store`/`define` would have, each as the Python or
+   NumPy type the interpreter would give.
 
-An exception inside compiled code is reported at the PhySL node that was running (the
-function records it in `where[0]`), phrased as the interpreter phrases a primitive's
-failure. This module decides nothing about which loops compile.
+When the compiled run raises -- an error, or `Deviation` where it cannot give Python's and
+NumPy's value -- the copied arrays are put back and the interpreter runs the loop from its
+start, so the answer or the error is exactly the interpreter's. Without copies (arrays too
+large) an error is reported at the PhySL node that was running (the function records it in
+`where[0]`), phrased as the interpreter phrases a primitive's failure. This module decides
+nothing about which loops compile.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from jetlag.runtime.codegen.build import load_source
-from jetlag.runtime.codegen.emit import NotLowerable
-from jetlag.runtime.codegen.loops import Region, region_source
-from jetlag.runtime.codegen.support_loops import LoopStopped
+from jetlag.runtime.codegen.loops import Region
+from jetlag.runtime.codegen.support_loops import Deviation, LoopStopped
 from jetlag.runtime.codegen.support_store import store_error_message
+from jetlag.runtime.codegen.value_types import ValueType, type_of
 from jetlag.runtime.errors import PhySLError
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Variable
 from jetlag.runtime.measure.events import TaskEvent, new_guid, now_ns, task_scope
 from jetlag.runtime.passes.compile_loops import LoopFacts, loop_facts
-from jetlag.runtime.passes.row_loops import RowLoop, row_counter
+from jetlag.runtime.passes.row_loops import row_counter
 from jetlag.runtime.scheduler.blas import single_threaded_blas
 from jetlag.runtime.scheduler.compiled_rows import RowFailure, row_range, run_rows
+from jetlag.runtime.scheduler.compiled_variants import (
+    LoopHistory,
+    Variant,
+    compile_variant,
+    history,
+    numba_signature,
+    variant_for,
+)
 from jetlag.runtime.scheduler.futures import Future, resolved
+from jetlag.runtime.scheduler.loop_snapshot import Snapshot, take
 from jetlag.runtime.scheduler.scope import FunctionValue, Scope
 from jetlag.runtime.scheduler.special_forms import special_form
 from jetlag.runtime.scheduler.tasks import describe_failure
@@ -58,48 +71,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: After Ctrl-C, how long the driver waits for the compiled loop to see its stop flag.
 STOP_GRACE_S = 5.0
 _WAIT_SLICE_S = 0.05
-_INT64 = (-(2**63), 2**63)
-_SCALARS = (bool, int, float, complex, np.bool_, np.integer, np.floating, np.complexfloating)
 _TRUTH_FORMS = frozenset({"while", "if", "__and", "__or"})
-
-
-@dataclass(frozen=True)
-class Variant:
-    """The loop built for one set of tracked outputs (outputs without a value before it)."""
-
-    region: Region
-    function: Callable[..., Any]
-
-
-@dataclass
-class LoopHistory:
-    """What happened to one compiled loop in this process (for tests and curious users)."""
-
-    compiled_runs: int = 0
-    interpreted_runs: int = 0
-    #: Why the interpreter ran instead, by reason text (with how often).
-    fallbacks: dict[str, int] = field(default_factory=dict)
-    #: Built functions (or why the loop has none) by the names of the tracked outputs.
-    variants: dict[tuple[str, ...], Variant | str] = field(default_factory=dict, repr=False)
-    #: (tracked outputs, Numba type signature) compiled, and refused with the reason.
-    compiled: set[tuple] = field(default_factory=set, repr=False)
-    refused: dict[tuple, str] = field(default_factory=dict, repr=False)
-    facts: LoopFacts | None = field(default=None, repr=False)
-    rows: RowLoop | None = field(default=None, repr=False)  # a row loop's counter and arrays
-
-
-_lock = threading.Lock()
-_histories: dict[int, tuple[Call, LoopHistory]] = {}
-
-
-def history(node: Call) -> LoopHistory:
-    """The history of one `compiled_loop(...)` node of a program."""
-    with _lock:
-        found = _histories.get(id(node))
-        if found is None or found[0] is not node:
-            # Keeping `node` alive keeps its id from being reused by another node.
-            found = _histories[id(node)] = (node, LoopHistory())
-        return found[1]
 
 
 @dataclass(frozen=True)
@@ -134,21 +106,14 @@ def _parts(run: Run, node: Call) -> tuple[Call, list[str], list[str], str | None
     return args[0], names[0], names[1], name  # type: ignore[return-value]
 
 
-def _unsupported(value: Any) -> str | None:
-    """Why a value cannot enter compiled code, or None."""
+def _unsupported(value: Any) -> str:
+    """What a value generated code cannot hold is, for the fallback's reason."""
     if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "biufc" or value.ndim == 0:
-            return f"a {value.ndim}-D {value.dtype} array"
-        return None
-    if isinstance(value, _SCALARS):
-        if isinstance(value, int) and not _INT64[0] <= value < _INT64[1]:
-            return "an integer beyond 64 bits"
-        return None
-    if isinstance(value, tuple) and all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in value
-    ):
-        if all(_INT64[0] <= int(v) < _INT64[1] for v in value):
-            return None
+        return f"a {value.ndim}-D {value.dtype} array"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "an integer beyond 64 bits"
+    if isinstance(value, np.generic):
+        return f"a NumPy {value.dtype}"
     return f"a {type(value).__name__}"
 
 
@@ -166,6 +131,7 @@ class _Plan:
 
     names: list[str] = field(default_factory=list)
     values: list[Any] = field(default_factory=list)
+    types: list[ValueType] = field(default_factory=list)
     tracked: tuple[str, ...] = ()
 
 
@@ -187,11 +153,12 @@ def _plan(
             continue
         if owner is None:
             return plan, f"{name} is not bound before the loop"
-        problem = _unsupported(value)
-        if problem is not None:
-            return plan, f"{name} is {problem}"
+        found = type_of(value)
+        if found is None:
+            return plan, f"{name} is {_unsupported(value)}"
         plan.names.append(name)
         plan.values.append(value)
+        plan.types.append(found)
     plan.tracked = tuple(tracked)
     for name in sorted(facts.stored):
         if scope.find(name) is None:
@@ -199,68 +166,8 @@ def _plan(
     return plan, _callees_rebound(facts, scope)
 
 
-def _variant(
-    record: LoopHistory, loop: Call, plan: _Plan, outputs: list[str], counter: str | None
-) -> Variant | str:
-    """The loop's function for the plan's tracked outputs and, for a row loop split into
-    pieces, its counter (built once), or why it has none."""
-    key = (*plan.tracked, counter)
-    with _lock:
-        found = record.variants.get(key)
-    if found is not None:
-        return found
-    try:
-        region = region_source(loop, plan.names, outputs, plan.tracked, counter)
-        built: Variant | str = Variant(region, load_source(region.source).region)
-    except NotLowerable as reason:
-        built = str(reason)
-    with _lock:
-        return record.variants.setdefault(key, built)
-
-
-def _signature(values: list[Any]) -> tuple[tuple | None, str | None]:
-    from numba import typeof
-
-    try:
-        return tuple(typeof(v) for v in values), None
-    except Exception as error:  # noqa: BLE001 - any value Numba cannot type is refused
-        return None, f"Numba cannot type an input: {error}"
-
-
-def _compile(record: LoopHistory, variant: Variant, key: tuple) -> str | None:
-    """Compile for key = (tracked, signature) once, on the calling worker; the reason when
-    Numba refuses (typing fails before any of the loop runs, so interpreting is safe)."""
-    from numba import typeof
-    from numba.core.errors import NumbaPerformanceWarning
-
-    with _lock:
-        if key in record.compiled:
-            return None
-        if key in record.refused:
-            return record.refused[key]
-    flags = typeof(np.zeros(1, dtype=np.int64))
-    span = (typeof(0), typeof(0)) if key[2] else ()  # a row loop's lo and hi
-    try:
-        with warnings.catch_warnings():
-            # np.dot on a transposed (Fortran-ordered) view is what the program asks for.
-            warnings.simplefilter("ignore", NumbaPerformanceWarning)
-            variant.function.compile(key[1] + (flags, flags) + span)  # type: ignore[attr-defined]
-    except Exception as error:  # noqa: BLE001 - typing/lowering errors: interpret instead
-        text = str(error).strip()
-        first = text.splitlines()[0] if text else ""
-        reason = f"Numba cannot compile it for these types: {type(error).__name__}: {first}"
-        with _lock:
-            record.refused[key] = reason
-        return reason
-    with _lock:
-        record.compiled.add(key)
-    return None
-
-
 def _interpret(run: Run, loop: Call, scope: Scope, record: LoopHistory, reason: str) -> Any:
-    with _lock:
-        record.interpreted_runs += 1
-        record.fallbacks[reason] = record.fallbacks.get(reason, 0) + 1
+    record.count_interpreted(reason)
     return run.evaluate(loop, scope)
 
 
@@ -303,7 +210,7 @@ def _execute(
     span: tuple[int, int] | None,
 ):
     """Run the compiled function as one task (a row loop's `span` in pieces, as chunks of
-    it); its outputs, or a _Refusal from compiling."""
+    it); its outputs, a _Refusal from compiling, or _Failed."""
     where = np.zeros(1, dtype=np.int64)
     stop = np.zeros(1, dtype=np.int64)
     future = Future(node.instance_name)
@@ -316,7 +223,7 @@ def _execute(
         error: BaseException | None = None
         try:
             with task_scope(guid, run.log):
-                refused = _compile(record, variant, key)
+                refused = compile_variant(record, variant, key)
                 if refused is not None:
                     outcome = _Refusal(refused)
                 elif span is not None:
@@ -339,22 +246,70 @@ def _execute(
         _wait(future, stop)
     if future.error is None:
         return future.value_if_done()
-    error = future.error
+    return _Failed(future.error, int(where[0]))
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """The compiled run raised `error` while running the site numbered `where`."""
+
+    error: BaseException
+    where: int
+
+
+def _after_failure(
+    run: Run,
+    node: Call,
+    scope: Scope,
+    record: LoopHistory,
+    variant: Variant,
+    failed: _Failed,
+    snapshot: Snapshot | None,
+) -> Any:
+    """The interpreter's run of the loop after the compiled one failed, when the arrays it
+    may have written could be put back (its exact answer or error); else the compiled
+    error at the site that raised it."""
+    loop = node.args[0]
+    error = failed.error
     if isinstance(error, LoopStopped):
         raise KeyboardInterrupt("the compiled loop was stopped")
-    loop = node.args[0]
-    raise _failure(run, variant.region.sites, loop, int(where[0]), error)  # type: ignore[arg-type]
+    if snapshot is not None:
+        snapshot.restore()
+        if isinstance(error, Deviation):
+            reason = "it met values it cannot compute as Python and NumPy do"
+        else:
+            reason = f"it raised {type(error).__name__}"
+        return _interpret(run, loop, scope, record, f"{reason}: the interpreter ran it again")
+    if isinstance(error, Deviation):
+        raise run.error(
+            loop,
+            "this compiled loop met values for which it cannot give Python's and NumPy's "
+            "answer (an integer past 64 bits, a float from an integer power, a division "
+            "Python raises for) after writing into arrays too large to copy back",
+            hint='Run it interpreted: @physl(optimize=[...]) without "compile-loops".',
+        )
+    raise _failure(run, variant.region.sites, loop, failed.where, error)  # type: ignore[arg-type]
 
 
 def _store_outputs(
-    facts: LoopFacts, outputs: list[str], tracked: tuple[str, ...], results: tuple, scope: Scope
+    facts: LoopFacts,
+    region: Region,
+    tracked: tuple[str, ...],
+    results: tuple,
+    scope: Scope,
 ) -> None:
     """Bind the outputs as the loop's define/store would have (not a tracked output the
-    loop never assigned)."""
-    assigned = dict(zip(tracked, results[len(outputs) :], strict=True))
-    for name, value in zip(outputs, results[: len(outputs)], strict=True):
+    loop never assigned), each as the Python or NumPy type the interpreter would give."""
+    outputs = region.outputs
+    flags = results[len(outputs) : len(outputs) + len(tracked)]
+    assigned = dict(zip(tracked, flags, strict=True))
+    tags = dict(zip(region.tagged, results[len(outputs) + len(tracked) :], strict=True))
+    for k, (name, value) in enumerate(zip(outputs, results[: len(outputs)], strict=True)):
         if not assigned.get(name, True):
             continue
+        if region.output_types:
+            possible = region.output_types[k]
+            value = possible[int(tags.get(name, 0))].convert(value)
         owner = scope.find(name)
         if owner is None or name in facts.defined:
             owner = scope
@@ -366,7 +321,7 @@ def compiled_loop(run: Run, node: Call, scope: Scope) -> Any:
     """compiled_loop(while(...), list(inputs...), list(outputs...)): the loop, compiled."""
     loop, inputs, outputs, counter = _parts(run, node)
     record = history(node)
-    run.settle()
+    run.raise_earlier_failure()
     plan, reason = _plan(record, loop, inputs, outputs, scope)
     span = None
     if reason is None and counter is not None:
@@ -375,22 +330,26 @@ def compiled_loop(run: Run, node: Call, scope: Scope) -> Any:
         rows = record.rows
         span = None if rows is None else row_range(rows, plan.names, plan.values)
     split = counter if span is not None else None
-    variant: Variant | str = reason or _variant(record, loop, plan, outputs, split)
+    variant: Variant | str = reason or variant_for(
+        record, loop, plan.names, plan.types, outputs, plan.tracked, split
+    )
     if isinstance(variant, str):
         return _interpret(run, loop, scope, record, variant)
-    signature, reason = _signature(plan.values)
-    key = (plan.tracked, signature, split)
+    signature, reason = numba_signature(plan.values)
+    # Python and NumPy values of one Numba type get different code: key by both.
+    key = (plan.tracked, signature, split, tuple(plan.types))
     if reason is None:
-        with _lock:
-            reason = record.refused.get(key)
+        reason = record.refused.get(key)
     if reason is not None:
         return _interpret(run, loop, scope, record, reason)
+    snapshot = take(plan.names, plan.values, variant.region.written)
     outcome = _execute(run, node, record, variant, key, plan, span)
     if isinstance(outcome, _Refusal):
         return _interpret(run, loop, scope, record, outcome.reason)
-    with _lock:
-        record.compiled_runs += 1
-    _store_outputs(record.facts, outputs, plan.tracked, outcome, scope)  # type: ignore[arg-type]
+    if isinstance(outcome, _Failed):
+        return _after_failure(run, node, scope, record, variant, outcome, snapshot)
+    record.count_compiled()
+    _store_outputs(record.facts, variant.region, plan.tracked, outcome, scope)  # type: ignore[arg-type]
     return None
 
 

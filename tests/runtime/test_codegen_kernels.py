@@ -9,6 +9,7 @@ from jetlag.runtime.codegen import build
 from jetlag.runtime.codegen.emit import NotLowerable, literal_source
 from jetlag.runtime.codegen.kernels import glm_source, lowerable, map_kernel, map_source
 from jetlag.runtime.codegen.lowerings import numba_template
+from jetlag.runtime.codegen.value_types import ValueType, python_scalar
 from jetlag.runtime.ir.text import parse_physl
 from jetlag.runtime.primitives import REGISTRY
 from jetlag.runtime.primitives import fused_map as fused_map_module
@@ -59,16 +60,32 @@ def test_literals_are_numbers_only():
         literal_source("import os")
 
 
+F64, I64, BOOL = (ValueType("numpy", np.dtype(t)) for t in ("float64", "int64", "bool"))
+
+
 def test_map_source_reads_arrays_per_element_and_scalars_whole():
     names, body = parts("lambda(a, b, __mul(__add(a, b), 2))")
-    source = map_source(names, body, "as")
-    assert "out[i] = ((p0[i] + p1) * 2)" in source
+    source, dtype = map_source(names, body, "as", [F64, python_scalar(float)])
+    assert "value = ((p0[i] + p1) * np.float64(2))" in source and dtype == np.float64
     assert "__add(a, b)" in source.splitlines()[2]  # the PhySL it came from, as a docstring
+
+
+def test_map_source_spells_each_operation_for_numpys_types():
+    # bool + bool is logical or in NumPy (Numba would add integers); int ** int checks
+    # for negative exponents (NumPy raises), through support routines.
+    names, body = parts("lambda(a, b, __mul(__add(a, b), 2))")
+    source, dtype = map_source(names, body, "aa", [BOOL, BOOL])
+    assert "value = (np.int64(np.logical_or(p0[i], p1[i])) * 2)" in source
+    assert dtype == np.int64
+    names, body = parts("lambda(a, b, __pow(__add(a, 1), b))")
+    source, dtype = map_source(names, body, "aa", [I64, I64])
+    assert "support_int_power((p0[i] + 1), p1[i], np.int64(1))" in source
+    assert "from jetlag.runtime.codegen.support_exact import" in source
 
 
 def test_glm_source_unrolls_four_rows():
     names, body = parts("lambda(z, y, __sub(z, y))")
-    source = glm_source(names, body, "sa")
+    source, dtype = glm_source(names, body, "sa", [F64, F64])
     assert "e3 = (z3 - p1[r + 3])" in source and "support_rows_axpy4" in source
 
 
@@ -88,9 +105,11 @@ def test_generated_modules_are_files_in_the_cache(tmp_path, monkeypatch):
     assert build.load_source(source) is module
 
 
-def test_a_kernel_is_built_once_per_expression_and_layout():
+def test_a_kernel_is_built_once_per_expression_layout_and_types():
     names, body = parts("lambda(a, b, __sub(__mul(a, b), 1.0))")
-    assert map_kernel(names, body, "aa") is map_kernel(names, body, "aa")
+    built = map_kernel(names, body, "aa", [F64, F64])
+    assert built is map_kernel(names, body, "aa", [F64, F64]) and built.dtype == np.float64
+    assert map_kernel(names, body, "aa", [I64, F64]) is not built
 
 
 @pytest.mark.parametrize(

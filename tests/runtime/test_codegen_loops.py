@@ -36,7 +36,7 @@ while$2$4(
 def test_region_source_spells_each_primitive_once_with_its_site():
     region = region_source(loop_of(ACCUMULATE), ["i", "n", "a", "total"], ["total"])
     source = region.source
-    assert "@njit(nogil=True, boundscheck=True)" in source
+    assert '@njit(nogil=True, boundscheck=True, error_model="numpy")' in source
     assert "def region(v_i, v_n, v_a, v_total, where, stop):" in source
     assert source.count("raise LoopStopped()") == 1  # one loop: one check per iteration
     assert "        if stop[0] != 0:\n            raise LoopStopped()" in source
@@ -57,6 +57,27 @@ def test_region_source_spells_each_primitive_once_with_its_site():
     ]
     for index, name in enumerate(names):
         assert f"where[0] = {index}  # {name}" in source
+
+
+def test_typed_region_source_spells_python_ints_checked_and_numpy_floats_as_numpy():
+    from jetlag.runtime.codegen.value_types import ValueType, python_scalar
+
+    f64 = np.dtype(np.float64)
+    types = [python_scalar(int), python_scalar(int), ValueType("array", f64, 1)]
+    types.append(python_scalar(float))
+    region = region_source(
+        loop_of(ACCUMULATE), ["i", "n", "a", "total"], ["total"], (), None, types
+    )
+    source = region.source
+    # i + 1 on Python ints: checked (a Python int grows past 64 bits; Deviation instead).
+    assert "t6 = support_py_add(v_i, 1)" in source
+    assert "from jetlag.runtime.codegen.support_exact import (\n    support_py_add,\n)" in source
+    # total starts a Python float and becomes a NumPy float64 (a[i] is one): tagged.
+    assert region.tagged == ("total",)
+    assert [t.describe() for t in region.output_types[0]] == ["a NumPy float64", "a Python float"]
+    assert "y_total = 1" in source and "y_total = 0" in source
+    assert ("v_total", ("scalar", "float64", 0)) in region.holds
+    assert region.written == ("a",)
 
 
 def test_spans_nil_indices_and_lists():

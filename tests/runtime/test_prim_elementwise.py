@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -136,9 +136,10 @@ def test_broadcast_failure_in_numpys_words():
 def test_aliases_and_kernel_flags():
     assert REGISTRY.resolve_alias("numpy.exp") == "exp"
     assert REGISTRY.resolve_alias("numpy.abs") == "absolute"
-    assert REGISTRY.resolve_alias("builtins.abs") == "absolute"
-    assert REGISTRY.resolve_alias("builtins.max") == "maximum"
-    assert REGISTRY.resolve_alias("builtins.min") == "minimum"
+    assert REGISTRY.resolve_alias("builtins.abs") == "builtin_abs"
+    assert REGISTRY.resolve_alias("builtins.max") == "builtin_max"
+    assert REGISTRY.resolve_alias("builtins.min") == "builtin_min"
+    assert REGISTRY.resolve_alias("builtins.round") == "builtin_round"
     assert REGISTRY.resolve_alias("numpy.around") == "round"
     assert REGISTRY.resolve_alias("numpy.acos") == "arccos"
     assert REGISTRY.resolve_method("clip") == "clip"
@@ -154,18 +155,31 @@ def test_aliases_and_kernel_flags():
         assert not REGISTRY[name].kernel, name
 
 
-# --- builtins mapped to ufuncs keep Python semantics on Python numbers ----------------------
+# --- Python's builtins are Python's; NumPy's functions are NumPy's, on any operand -----------
 
 
-def test_abs_max_min_round_of_python_numbers_are_python_values():
-    assert call("absolute", -3) == 3 and type(call("absolute", -3)) is int
-    assert type(call("absolute", -2.5)) is float
-    assert call("maximum", 3, 4.5) == 4.5 and type(call("maximum", 3, 4.5)) is float
-    assert call("minimum", 3, 4) == 3 and type(call("minimum", 3, 4)) is int
-    assert call("maximum", (1, 7, 3)) == 7  # max(iterable)
-    assert call("minimum", 5, 2, 9) == 2  # min(a, b, c)
-    assert call("round", 2.5) == 2 and type(call("round", 2.5)) is int
-    assert call("round", 2.675, 2) == round(2.675, 2)
+def test_builtin_abs_max_min_round_of_python_numbers_are_python_values():
+    assert call("builtin_abs", -3) == 3 and type(call("builtin_abs", -3)) is int
+    assert type(call("builtin_abs", -2.5)) is float
+    assert call("builtin_max", 3, 4.5) == 4.5 and type(call("builtin_max", 3, 4.5)) is float
+    assert call("builtin_min", 3, 4) == 3 and type(call("builtin_min", 3, 4)) is int
+    assert call("builtin_max", (1, 7, 3)) == 7  # max(iterable)
+    assert call("builtin_min", 5, 2, 9) == 2  # min(a, b, c)
+    assert call("builtin_round", 2.5) == 2 and type(call("builtin_round", 2.5)) is int
+    assert call("builtin_round", 2.675, 2) == round(2.675, 2)
+    with pytest.raises(PrimitiveArgumentError, match="truth value of an array"):
+        call("builtin_max", np.ones(2), np.zeros(2))  # Python compares the arrays
+
+
+def test_numpy_abs_max_min_round_of_python_numbers_are_numpy_values():
+    for name, args, expected in [
+        ("absolute", (-3,), np.abs(-3)),
+        ("absolute", (True,), np.abs(True)),
+        ("maximum", (3, 4.5), np.maximum(3, 4.5)),
+        ("minimum", (2, True), np.minimum(2, True)),
+        ("round", (2.5,), np.round(2.5)),
+    ]:
+        assert_same(call(name, *args), expected)
 
 
 def test_abs_max_min_round_of_arrays_are_numpy():
@@ -323,7 +337,7 @@ def binary_case(draw):
     return name, func, x, y
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(binary_case())
 def test_binary_broadcasting_and_dtypes_match_numpy(case):
     name, func, x, y = case
