@@ -4,20 +4,34 @@ Per workload it prints one table -- NumPy, JetLag unoptimized (`physl(f, optimiz
 JetLag optimized (`physl(f)`), Dask (when `dask.array` imports), the hand-written Numba
 reference (bench/references.py) and, for LRA, the read-bandwidth floor -- with the median
 and min-max of the timed runs per iteration, the ratio of medians to NumPy (below 1 is
-faster) and, for LRA, the bandwidth floor as a percentage of each time (100 % would mean X
-is read once per iteration at the rate this machine reads memory). Every row is measured in
-the same run, interleaved round by round so drift hits all alike, after one warm-up call
-each. Then it checks every result against NumPy (1e-10 relative to the largest entry) --
-for ALS also against the same iteration computed in extended precision, which tells whose
-rounding a difference is (bench/extended.py) -- and prints a 1 -> 2 thread scaling table.
+faster), for LRA the bandwidth floor as a percentage of each time (100 % would mean X is
+read once per iteration at the rate this machine reads memory), and the first call (see
+below). Every row is measured in the same run, interleaved round by round so drift hits
+all alike, after one warm-up call each. Then it checks every result against NumPy (1e-10
+relative to the largest entry) -- for ALS also against the same iteration computed in
+extended precision, which tells whose rounding a difference is (bench/extended.py) -- and
+prints a 1 -> 2 thread scaling table.
 JetLag runs with its defaults (rewrites on, profile tracing on). The numbers are for
 comparing rows, never absolute claims.
 
+The first-call column is what a user waits for the first time: one whole call of the
+listing (LRA: all its iterations) made first thing in a fresh Python process, so compiling
+is included -- for JetLag `physl(f)` (Python to PhySL, rewrites) and the Numba kernels its
+first call builds, for the reference Numba's compile of its kernels on first call, for
+NumPy nothing. Module imports (NumPy, Numba, jetlag, the references, all imported before
+the clock starts) and building the inputs are excluded for every row alike; anything a call
+imports on first use is counted. Each row gets `--first-calls` fresh processes (default:
+the repeats, at most 3), interleaved; the column prints their median (min-max), or the one
+value when there was one process, and its header says how many. Run one by hand with
+`python bench/bench_paper.py --first-call als:paper:jetlag-optimized`.
+
     python bench/bench_paper.py              # LRA 2000² and 10000², ALS on MovieLens-100k
-    python bench/bench_paper.py --quick      # smaller sizes, 3 repeats (well under a minute)
+    python bench/bench_paper.py --quick      # smaller sizes, 3 repeats (~1.5 min on 2 cores,
+                                             # over half of it the first-call processes)
     python bench/bench_paper.py --smoke      # tiny synthetic inputs, 1 repeat, no download
     python bench/bench_paper.py --full       # LRA 10000², 1000 iterations: JetLag vs reference
     python bench/bench_paper.py --threads 1,2 --repeats 7
+    python bench/bench_paper.py --first-calls 0   # without the first-call column
 
 MovieLens-100k comes from the recbole==1.2.1 wheel, downloaded into bench/results/cache
 (never committed); without it a synthetic matrix of the same shape is used.
@@ -54,8 +68,10 @@ from timing import (  # noqa: E402
     exact_lines,
     machine_description,
     measure,
+    measure_first_calls,
     print_scaling,
     print_table,
+    report_first_call,
     runs,
 )
 
@@ -127,13 +143,39 @@ def dask_rows(x: np.ndarray, y: np.ndarray, threads: int):
 @dataclass
 class Workload:
     """One listing and how to call it: `args(warm)` for the listing, `ref_args(n, warm)` for
-    the reference on n threads; warm-up calls are smaller (fewer iterations, a slice)."""
+    the reference on n threads; warm-up calls are smaller (fewer iterations, a slice).
+    `spec` names it for a first-call process (`--first-call SPEC:IMPL`)."""
 
     listing: Callable[..., Any]
     reference: Callable[..., Any]
     args: Callable[[bool], tuple]
     ref_args: Callable[[int, bool], tuple]
     per: int
+    spec: str
+
+
+#: The table rows whose first call is timed, by the name a first-call process is given.
+FIRST_CALL_ROWS = ("numpy", "jetlag-unoptimized", "jetlag-optimized", "reference")
+
+
+def first_call_command(work: Workload, row: str) -> list[str]:
+    """argv of a fresh process that times `row`'s first call of `work`."""
+    return [sys.executable, str(Path(__file__).resolve()), "--first-call", f"{work.spec}:{row}"]
+
+
+def first_call(work: Workload, row: str) -> Callable[[], Any]:
+    """`row`'s first call of `work`, its arguments built now (outside the clock); JetLag's
+    `physl()` happens inside the call, as it is part of what JetLag compiles."""
+    if row == "reference":
+        ref_args = work.ref_args(default_threads(), False)
+        return lambda: work.reference(*ref_args)
+    args = work.args(False)
+    if row == "numpy":
+        return lambda: work.listing(*args)
+    if row in ("jetlag-unoptimized", "jetlag-optimized"):
+        optimize = row == "jetlag-optimized"
+        return lambda: physl(work.listing, optimize=optimize)(*args)
+    raise SystemExit(f"--first-call: unknown row {row!r}; one of {', '.join(FIRST_CALL_ROWS)}")
 
 
 def contenders(work: Workload, threads: list[int]) -> tuple[list[Entry], dict[int, list[Entry]]]:
@@ -154,6 +196,8 @@ def contenders(work: Workload, threads: list[int]) -> tuple[list[Entry], dict[in
         entry("JetLag optimized", physl(work.listing), work.args),
         reference(default),
     ]
+    for row, name in zip(table, FIRST_CALL_ROWS, strict=True):
+        row.first_command = first_call_command(work, name)
     scaling = {
         n: [
             table[0]
@@ -172,17 +216,36 @@ def contenders(work: Workload, threads: list[int]) -> tuple[list[Entry], dict[in
 SCALING_ROWS = ["NumPy (BLAS threads)", "JetLag optimized", "Numba reference"]
 
 
-def lra_workload(size: int, iterations: int, threads: list[int], repeats: int) -> None:
-    """Time Listing 1 on a size x size problem; print its table, checks and scaling."""
+def first_call_note(per: int, unit: str) -> str:
+    """What the first-call column holds, below a table."""
+    call = f"all {per} {unit}s" if per != 1 else f"one {unit}"
+    return (
+        f"first call: one whole call ({call}) made first in a fresh Python process; compile "
+        "included (JetLag: physl() and its Numba kernels; reference: Numba's first-call "
+        "compile); imports and building the inputs excluded for every row"
+    )
+
+
+def lra_work(size: int, iterations: int) -> tuple[Workload, np.ndarray, np.ndarray]:
+    """Listing 1 on a size x size problem, and its x and y."""
     x, y = data.lra_data(size, size)
-    default = default_threads()
     work = Workload(
         listings.lra,
         references.lra_reference,
         lambda warm: (x, y, ALPHA, 2 if warm else iterations, False),
         lambda n, warm: (x, y, ALPHA, 2 if warm else iterations, n),
         iterations,
+        f"lra:{size}:{iterations}",
     )
+    return work, x, y
+
+
+def lra_workload(
+    size: int, iterations: int, threads: list[int], repeats: int, first_calls: int
+) -> None:
+    """Time Listing 1 on a size x size problem; print its table, checks and scaling."""
+    work, x, y = lra_work(size, iterations)
+    default = default_threads()
     table, scaling = contenders(work, threads)
     if dask_array_module() is not None:
         xd, yd = dask_rows(x, y, default)
@@ -206,6 +269,7 @@ def lra_workload(size: int, iterations: int, threads: list[int], repeats: int) -
     table.append(floor)
     extra = [e for row in scaling.values() for e in row if e not in table]
     measure(f"LRA {size}x{size}", table + extra, repeats)
+    measure_first_calls(f"LRA {size}x{size}", table, first_calls)
 
     bandwidth = x.nbytes / statistics.median(floor.times) / 1e9
     print_table(
@@ -215,15 +279,24 @@ def lra_workload(size: int, iterations: int, threads: list[int], repeats: int) -
         table[0],
         floor,
         note=f"read bandwidth {bandwidth:.1f} GB/s on {default} threads, same run",
+        first_note=first_call_note(iterations, "iteration"),
     )
     check_lines(table + extra, table[0])
     print_scaling(f"LRA {size}x{size}", scaling, SCALING_ROWS)
 
 
-def als_workload(
-    ratings: np.ndarray, source: str, factors: int, threads: list[int], repeats: int
-) -> None:
-    """Time one iteration of Listing 2; print its table, checks and scaling."""
+def als_inputs(mode: str, download: bool) -> tuple[np.ndarray, str, int]:
+    """(ratings, where they come from, factors) of ALS in `mode`: smoke, quick or paper."""
+    if mode == "smoke":
+        return data.synthetic_ratings(60, 80, density=0.1, seed=2), "synthetic", 8
+    ratings, source = movielens_ratings(download)
+    if mode == "quick":
+        ratings = ratings[:200, :200]
+    return ratings, source, 40
+
+
+def als_work(ratings: np.ndarray, factors: int, mode: str) -> Workload:
+    """One iteration of Listing 2 on `ratings` from the usual starting factors."""
     users, items = ratings.shape
     x0, y0 = data.als_start(users, items, factors)
     small = ratings[: min(users, 24), : min(items, 24)]
@@ -234,18 +307,33 @@ def als_workload(
             return (small, 0.1, factors, 1, 40.0, xs.copy(), ys.copy())
         return (ratings, 0.1, factors, 1, 40.0, x0.copy(), y0.copy())
 
-    work = Workload(
-        listings.ALS, references.als_reference, args, lambda n, warm: args(warm) + (n,), 1
+    return Workload(
+        listings.ALS,
+        references.als_reference,
+        args,
+        lambda n, warm: args(warm) + (n,),
+        1,
+        f"als:{mode}",
     )
+
+
+def als_workload(mode: str, threads: list[int], repeats: int, first_calls: int) -> None:
+    """Time one iteration of Listing 2; print its table, checks and scaling."""
+    ratings, source, factors = als_inputs(mode, download=mode != "smoke")
+    users, items = ratings.shape
+    x0, y0 = data.als_start(users, items, factors)
+    work = als_work(ratings, factors, mode)
     table, scaling = contenders(work, threads)
     extra = [e for row in scaling.values() for e in row if e not in table]
     measure(f"ALS {users}x{items}", table + extra, repeats)
+    measure_first_calls(f"ALS {users}x{items}", table, first_calls)
 
     print_table(
         f"ALS {users}x{items}, {factors} factors, reg 0.1, {source}, 1 iteration per "
         f"run, {runs(repeats)}: ms per iteration",
         table,
         table[0],
+        first_note=first_call_note(1, "iteration"),
     )
     if dask_array_module() is not None:
         print(
@@ -310,6 +398,24 @@ def full_lra(repeats: int) -> None:
     check_lines([jetlag], reference, against="the Numba reference")
 
 
+def first_call_main(spec: str) -> None:
+    """`--first-call SPEC:ROW`: build the inputs, then time and print ROW's first call."""
+    kind, _, rest = spec.partition(":")
+    workload, _, row = rest.rpartition(":")
+    if kind == "lra":
+        size, iterations = (int(part) for part in workload.split(":"))
+        work = lra_work(size, iterations)[0]
+    elif kind == "als":
+        # The parent has downloaded the ratings if it could; never download here.
+        ratings, _, factors = als_inputs(workload, download=False)
+        work = als_work(ratings, factors, workload)
+    else:
+        raise SystemExit(
+            f"--first-call: unknown workload {spec!r}; lra:SIZE:ITERATIONS or als:MODE"
+        )
+    report_first_call(first_call(work, row))
+
+
 def dask_version() -> str:
     """The installed Dask's version."""
     import dask
@@ -328,8 +434,25 @@ def main(argv: list[str] | None = None) -> None:
     mode.add_argument("--full", action="store_true", help="only LRA 10000², 1000 iterations")
     parser.add_argument("--repeats", type=int, default=None, help="timed runs per row (5)")
     parser.add_argument("--threads", default="1,2", help="thread counts to scale over (1,2)")
+    parser.add_argument(
+        "--first-calls",
+        type=int,
+        default=None,
+        help="fresh processes per row for the first-call column (the repeats, at most 3; 0: none)",
+    )
+    parser.add_argument(
+        "--first-call",
+        metavar="SPEC:ROW",
+        help="only time ROW's first call in this process (what the first-call column runs): "
+        "SPEC is lra:SIZE:ITERATIONS or als:smoke|quick|paper, ROW one of "
+        + ", ".join(FIRST_CALL_ROWS),
+    )
     options = parser.parse_args(argv)
+    if options.first_call:
+        first_call_main(options.first_call)
+        return
     repeats = options.repeats or (3 if options.quick else 1 if options.smoke else 5)
+    first_calls = min(repeats, 3) if options.first_calls is None else options.first_calls
     threads = sorted({int(t) for t in options.threads.split(",") if t.strip()})
 
     load = OtherLoad()
@@ -344,15 +467,8 @@ def main(argv: list[str] | None = None) -> None:
         sizes = {"smoke": [(300, 10)], "quick": [(1000, 20), (2000, 10)]}
         chosen = "smoke" if options.smoke else "quick" if options.quick else ""
         for size, iterations in sizes.get(chosen, [(2000, 20), (10000, 5)]):
-            lra_workload(size, iterations, threads, repeats)
-        if options.smoke:
-            ratings, source = data.synthetic_ratings(60, 80, density=0.1, seed=2), "synthetic"
-            als_workload(ratings, source, 8, threads, repeats)
-        else:
-            ratings, source = movielens_ratings(download=True)
-            if options.quick:
-                ratings = ratings[:200, :200]
-            als_workload(ratings, source, 40, threads, repeats)
+            lra_workload(size, iterations, threads, repeats, first_calls)
+        als_workload(chosen or "paper", threads, repeats, first_calls)
     print(f"\n{load.report()}")
 
 

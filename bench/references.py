@@ -12,8 +12,36 @@ benchmark can say how far JetLag is from hand-tuned code and from the memory sys
 - `system_condition`: how ill-conditioned ALS's systems are, which bounds how closely any
   implementation can agree with NumPy's rounding.
 
-Every kernel is `njit(nogil=True)` with fastmath off, so results equal NumPy up to rounding
-order. Parallelism is Python threads each running a nogil kernel on a contiguous range of
+Every kernel is `njit(nogil=True)` with the fast-math flags of the JetLag code it is
+compared with, so neither side is allowed a rewrite of the arithmetic the other is denied
+(checked against runtime/codegen/ and runtime/primitives/kernels_*.py; keep in step):
+
+- LRA. JetLag optimized runs the listing as its generated GLM kernel (codegen/kernels.py:
+  `njit(nogil=True, error_model="numpy")`, no fast-math, which evaluates the sigmoid) calling
+  support_rows_dot4/dot1/axpy4/axpy1 (codegen/support.py: `fastmath={"reassoc",
+  "contract"}`, `_SUMS`, so LLVM may reorder the row sums into vector lanes and fuse
+  multiply-adds). The reference has the same split: `_rows_dot4`, `_rows_dot1`,
+  `_rows_axpy4`, `_rows_axpy1` carry `SUMS` (the same set), and `_lra_gradient_rows`, which
+  evaluates the sigmoid, has no fast-math and NumPy's error model. Numba compiles a
+  function's flags into its own instructions, so they stay per routine when LLVM inlines
+  the helpers. The results then differ from NumPy's by rounding order only (checked to
+  1e-10 like JetLag's).
+- ALS. JetLag optimized runs the user and item loops as a generated loop (codegen/loops.py:
+  nogil, bounds-checked, no fast-math) whose arithmetic is in support_weighted_gram and
+  support_shifted_weighted_product (`njit(nogil=True)`, no fast-math) and
+  support_inverse_dot (`njit(nogil=True, error_model="numpy")`, no fast-math). So
+  `_als_solve_rows`, which builds the same products, has no fast-math, and
+  `_cholesky_solve`, the counterpart of support_inverse_dot, has no fast-math and NumPy's
+  error model. Bounds checking is not mirrored: in JetLag it guards the generated driver
+  loop's own indexing (so errors surface as Python's), not the routines doing the
+  arithmetic, which are unchecked like every loop here.
+- The read-bandwidth floor (`_sum_rows`) mirrors JetLag's sum kernels
+  (primitives/kernels_reduce.py: `njit(nogil=True, error_model="numpy")`, no fast-math,
+  eight explicit accumulators so LLVM vectorizes without reassociating).
+- Every other kernel in runtime/codegen/ and runtime/primitives/kernels_*.py (elementwise
+  kernels, fused maps, support_store) uses no fast-math; no reference mirrors them.
+
+Parallelism is Python threads each running a nogil kernel on a contiguous range of
 rows (measured faster here than numba prange with per-thread partials: 27 vs 34 ms per
 LRA 10000² iteration on 2 cores), and only as many threads as the work pays for (tiny
 inputs run on the caller); partial results are added in range order, so the result
@@ -31,6 +59,10 @@ from typing import Any
 
 import numpy as np
 from numba import njit
+
+#: Fast-math flags of the row dot products and updates: those of JetLag's `_SUMS`
+#: (runtime/codegen/support.py), reassociation and multiply-add contraction, nothing else.
+SUMS = {"reassoc", "contract"}
 
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
@@ -66,34 +98,56 @@ def _on_threads(threads: int, kernel: Callable[..., Any], calls: list[tuple]) ->
 # -- LRA ------------------------------------------------------------------------------
 
 
-@njit(nogil=True)
+@njit(nogil=True, fastmath=SUMS)
+def _rows_dot4(x, w, r):  # pragma: no cover - compiled by Numba
+    # (x[r] @ w, ..., x[r+3] @ w) in one sweep over w: w is streamed once per four rows.
+    s0 = s1 = s2 = s3 = 0.0
+    for j in range(w.shape[0]):
+        wj = w[j]
+        s0 += x[r, j] * wj
+        s1 += x[r + 1, j] * wj
+        s2 += x[r + 2, j] * wj
+        s3 += x[r + 3, j] * wj
+    return s0, s1, s2, s3
+
+
+@njit(nogil=True, fastmath=SUMS)
+def _rows_dot1(x, w, r):  # pragma: no cover - compiled by Numba
+    s = 0.0
+    for j in range(w.shape[0]):
+        s += x[r, j] * w[j]
+    return s
+
+
+@njit(nogil=True, fastmath=SUMS)
+def _rows_axpy4(g, x, r, e0, e1, e2, e3):  # pragma: no cover - compiled by Numba
+    # g += e0 x[r] + ... + e3 x[r+3], while the four rows are still in L2.
+    for j in range(g.shape[0]):
+        g[j] += e0 * x[r, j] + e1 * x[r + 1, j] + e2 * x[r + 2, j] + e3 * x[r + 3, j]
+
+
+@njit(nogil=True, fastmath=SUMS)
+def _rows_axpy1(g, x, r, e0):  # pragma: no cover - compiled by Numba
+    for j in range(g.shape[0]):
+        g[j] += e0 * x[r, j]
+
+
+@njit(nogil=True, error_model="numpy")
 def _lra_gradient_rows(x, y, w, g, lo, hi):  # pragma: no cover - compiled by Numba
-    # g += x[lo:hi]ᵀ (sigmoid(x[lo:hi] @ w) - y[lo:hi]), four rows per sweep so w and g
-    # are streamed once per four rows and the four rows stay in L2 between the sweeps.
-    cols = x.shape[1]
+    # g += x[lo:hi]ᵀ (sigmoid(x[lo:hi] @ w) - y[lo:hi]), four rows per block; the sigmoid
+    # is evaluated here, without fast-math, as in JetLag's generated GLM kernel.
     r = lo
     while r + 4 <= hi:
-        s0 = s1 = s2 = s3 = 0.0
-        for j in range(cols):
-            wj = w[j]
-            s0 += x[r, j] * wj
-            s1 += x[r + 1, j] * wj
-            s2 += x[r + 2, j] * wj
-            s3 += x[r + 3, j] * wj
+        s0, s1, s2, s3 = _rows_dot4(x, w, r)
         e0 = 1.0 / (1.0 + np.exp(-s0)) - y[r]
         e1 = 1.0 / (1.0 + np.exp(-s1)) - y[r + 1]
         e2 = 1.0 / (1.0 + np.exp(-s2)) - y[r + 2]
         e3 = 1.0 / (1.0 + np.exp(-s3)) - y[r + 3]
-        for j in range(cols):
-            g[j] += e0 * x[r, j] + e1 * x[r + 1, j] + e2 * x[r + 2, j] + e3 * x[r + 3, j]
+        _rows_axpy4(g, x, r, e0, e1, e2, e3)
         r += 4
     while r < hi:
-        s = 0.0
-        for j in range(cols):
-            s += x[r, j] * w[j]
-        e = 1.0 / (1.0 + np.exp(-s)) - y[r]
-        for j in range(cols):
-            g[j] += e * x[r, j]
+        e = 1.0 / (1.0 + np.exp(-_rows_dot1(x, w, r))) - y[r]
+        _rows_axpy1(g, x, r, e)
         r += 1
 
 
@@ -128,7 +182,7 @@ def lra_reference(
 # -- ALS ------------------------------------------------------------------------------
 
 
-@njit(nogil=True)
+@njit(nogil=True, error_model="numpy")
 def _cholesky_solve(a, b):  # pragma: no cover - compiled by Numba
     # Solves a x = b for symmetric positive definite a, reading only a's lower triangle;
     # a is overwritten by its Cholesky factor and b by x.
@@ -227,7 +281,7 @@ def als_reference(
 # -- read bandwidth -------------------------------------------------------------------
 
 
-@njit(nogil=True)
+@njit(nogil=True, error_model="numpy")
 def _sum_rows(x, lo, hi):  # pragma: no cover - compiled by Numba
     # Eight independent sums so the loop is limited by loads, not by add latency.
     a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0

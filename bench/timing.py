@@ -1,10 +1,11 @@
 """Timing and printing shared by the benchmarks: interleaved runs, tables, checks, machine.
 
 `measure` times every Entry of one table round by round (so drift hits all rows alike) after
-one warm-up call each; `print_table` prints median (min-max) per unit of work and the ratio
-to the first row; `check_lines` compares results; `OtherLoad` reports how much CPU other
-processes used during the run, because every number here is only as good as the quiet
-machine it was taken on. Nothing here knows a workload.
+one warm-up call each; `measure_first_calls` times each row's very first call (compile
+included) in fresh processes; `print_table` prints median (min-max) per unit of work, the
+ratio to the first row and the first calls; `check_lines` compares results; `OtherLoad`
+reports how much CPU other processes used during the run, because every number here is
+only as good as the quiet machine it was taken on. Nothing here knows a workload.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -29,7 +32,11 @@ TOLERANCE = 1e-10
 
 @dataclass(eq=False)
 class Entry:
-    """One row to time: `function(*make_args())`, `per` units of work (iterations) a call."""
+    """One row to time: `function(*make_args())`, `per` units of work (iterations) a call.
+
+    `first_command`, when set, is the argv of a fresh Python process that makes this row's
+    first call and prints it with `report_first_call`; `first_times` collects those.
+    """
 
     label: str
     function: Callable[..., Any]
@@ -40,6 +47,8 @@ class Entry:
     context: Callable[[], AbstractContextManager] = nullcontext
     times: list[float] = field(default_factory=list)
     result: Any = None
+    first_command: list[str] | None = None
+    first_times: list[float] = field(default_factory=list)
 
 
 #: Calls shorter than this are preceded by untimed calls of the same row, for at least
@@ -91,6 +100,50 @@ def measure(name: str, entries: list[Entry], repeats: int) -> None:
                 entry.times.append(time.perf_counter() - start)
 
 
+#: The line a first-call process prints: this prefix, then the call's seconds.
+FIRST_CALL_PREFIX = "first call seconds: "
+
+
+def report_first_call(call: Callable[[], Any]) -> None:
+    """Time `call()` -- meant to be this process's first call of what it runs -- and print
+    the seconds on stdout for `measure_first_calls`. Whatever the caller did before
+    (imports, building inputs) is outside the clock; what `call` does is inside it."""
+    start = time.perf_counter()
+    call()
+    seconds = time.perf_counter() - start
+    print(f"{FIRST_CALL_PREFIX}{seconds!r}", flush=True)
+
+
+def first_call_seconds(command: list[str]) -> float:
+    """Run `command` (a fresh process ending in `report_first_call`) and return its time."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith(FIRST_CALL_PREFIX)]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"first-call process {command[1:]} failed (exit {done.returncode}):\n"
+            + done.stderr[-3000:]
+        )
+    return float(lines[-1][len(FIRST_CALL_PREFIX) :])
+
+
+def measure_first_calls(name: str, entries: list[Entry], processes: int) -> None:
+    """Time the first call of every entry with a `first_command` in `processes` fresh
+    processes each, one process of each entry per round in a new (seeded) random order,
+    as `measure` interleaves its rounds. A first call can be made once per process only:
+    it includes compiling, which every later call of the process skips."""
+    order = random.Random(20261122)
+    timed = [entry for entry in entries if entry.first_command is not None]
+    for round_ in range(processes):
+        print(
+            f"  [{name}: first calls, round {round_ + 1}/{processes}]", file=sys.stderr, flush=True
+        )
+        shuffled = timed[:]
+        order.shuffle(shuffled)
+        for entry in shuffled:
+            assert entry.first_command is not None
+            entry.first_times.append(first_call_seconds(entry.first_command))
+
+
 def runs(count: int) -> str:
     """`1 run`, `5 runs`."""
     return f"{count} run{'s' if count != 1 else ''}"
@@ -115,22 +168,54 @@ def spread(entry: Entry) -> tuple[float, str]:
     return median, f"{milliseconds(median)} ({milliseconds(low)}-{milliseconds(high)})"
 
 
+def first_call_header(entries: list[Entry]) -> str:
+    """The first-call column's header, naming how many fresh processes each cell took."""
+    count = max((len(entry.first_times) for entry in entries), default=0)
+    return f"first call ms ({count} process{'es' if count != 1 else ''}, imports excl.)"
+
+
+def first_call_text(entry: Entry) -> str:
+    """`median (min-max)` ms of an entry's first calls, the one value of a single process,
+    or `-` when it has none."""
+    times = [t * 1e3 for t in entry.first_times]
+    if not times:
+        return "-"
+    if len(times) == 1:
+        return milliseconds(times[0])
+    low, high = milliseconds(min(times)), milliseconds(max(times))
+    return f"{milliseconds(statistics.median(times))} ({low}-{high})"
+
+
 def print_table(
-    title: str, entries: list[Entry], numpy: Entry, floor: Entry | None = None, note: str = ""
+    title: str,
+    entries: list[Entry],
+    numpy: Entry,
+    floor: Entry | None = None,
+    note: str = "",
+    first_note: str = "",
 ) -> None:
-    """Rows of median (min-max) ms per unit, ratio to NumPy and, with a floor, % of it."""
+    """Rows of median (min-max) ms per unit, ratio to NumPy, with a floor % of it, and,
+    when any row has first-call times, its first call (whole call, compile included)."""
     print(f"\n{title}")
     base = spread(numpy)[0]
+    first = any(entry.first_times for entry in entries)
+    first_header = first_call_header(entries)
+    width = max([len(first_header)] + [len(first_call_text(e)) for e in entries])
     header = f"  {'implementation':34} {'median (min-max) ms':>28} {'vs NumPy':>9}"
-    print(header + (f" {'read-bw floor / time':>21}" if floor else ""))
+    header += f" {'read-bw floor / time':>21}" if floor else ""
+    print(header + (f" {first_header:>{width}}" if first else ""))
     for entry in entries:
         median, text = spread(entry)
         line = f"  {entry.label:34} {text:>28} {ratio(median / base):>9}"
         if floor is not None:
             line += f" {100 * spread(floor)[0] / median:20.0f}%"
+        if first:
+            line += f" {first_call_text(entry):>{width}}"
         print(line)
     if note:
         print(f"  ({note})")
+    if first and first_note:
+        print(textwrap.fill(f"({first_note})", 98, initial_indent="  ", subsequent_indent="   "))
 
 
 def relative_difference(got: Any, expected: Any) -> float:
@@ -261,6 +346,8 @@ def machine_description() -> str:
 class OtherLoad:
     """CPU time other processes used while this benchmark ran (from /proc/stat).
 
+    The benchmark's own child processes (first calls) count as its own, not as others'.
+
     Timings taken while something else competes for the cores are not comparable run to
     run (and punish spinning thread pools, such as OpenBLAS's, far more than others), so
     each script prints how busy the machine was besides itself.
@@ -278,8 +365,10 @@ class OtherLoad:
         # user nice system idle iowait irq softirq steal: everything but idle/iowait is busy.
         ticks = [int(value) for value in fields[:8]]
         busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+        # Its own CPU time and that of the children it waited for (first-call processes).
         mine = os.times()
-        return busy, mine.user + mine.system, time.perf_counter()
+        own = mine.user + mine.system + mine.children_user + mine.children_system
+        return busy, own, time.perf_counter()
 
     def report(self) -> str:
         """`other processes used X CPU-s of the Y available (Z %)` since construction."""

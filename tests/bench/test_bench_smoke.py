@@ -7,6 +7,7 @@ is asserted (tables, rows, the equal-to-NumPy checks); never a time.
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,13 +15,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_bench(script: str, *args: str) -> str:
+def run_bench(script: str, *args: str, timeout: float = 180) -> str:
     """stdout of `python bench/<script> args`, after asserting it exited 0."""
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / script), *args],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=timeout,
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -39,8 +40,33 @@ def table_rows(output: str, title: str) -> list[str]:
     return block
 
 
+#: A first-call cell: one value (one process) or median (min-max) ms, or "-" for none.
+FIRST_CALL_CELL = re.compile(r"(\d+(\.\d+)?( \(\d+(\.\d+)?-\d+(\.\d+)?\))?|-)$")
+
+
+def assert_first_call_column(rows: list[str], processes: int, per: str) -> None:
+    """The table's last column is the first call in `processes` fresh processes, filled for
+    NumPy, both JetLags and the reference, explained by a note below the rows."""
+    plural = "process" if processes == 1 else "processes"
+    assert rows[0].endswith(f"first call ms ({processes} {plural}, imports excl.)"), rows[0]
+    for name in ("NumPy", "JetLag unoptimized", "JetLag optimized", "Numba reference"):
+        row = next(row for row in rows[1:] if row.startswith(name))
+        cell = FIRST_CALL_CELL.search(row)
+        assert cell is not None and cell.group(0) != "-", row
+        if processes == 1:
+            assert "(" not in cell.group(0), row  # one process: its one value, no range
+        # The first call sits beside the steady-state median (min-max), not in its place.
+        assert row.count("(") == (1 if processes == 1 else 2), row
+    note = next(i for i, row in enumerate(rows) if row.startswith("(first call: one whole call"))
+    text = " ".join(rows[note : note + 4])
+    assert f"({per})" in text and "fresh Python process" in text and "compile included" in text
+    assert "imports and building the inputs excluded for every row" in text
+
+
 def test_bench_paper_smoke_prints_every_table_and_the_checks_pass():
-    output = run_bench("bench_paper.py", "--smoke", "--repeats", "1", "--threads", "1,2")
+    output = run_bench(
+        "bench_paper.py", "--smoke", "--repeats", "1", "--threads", "1,2", timeout=300
+    )
     assert output.startswith("machine: ")
     lra = table_rows(output, "LRA 300x300 f64")
     als = table_rows(output, "ALS 60x80, 8 factors")
@@ -58,6 +84,10 @@ def test_bench_paper_smoke_prints_every_table_and_the_checks_pass():
     assert all(row.endswith(" OK") for row in judged), judged
     assert any(row.startswith("read-bandwidth floor") for row in lra)
     assert "read-bw floor / time" in lra[0]
+    assert_first_call_column(lra, 1, "all 10 iterations")
+    assert_first_call_column(als, 1, "one iteration")
+    floor = next(row for row in lra if row.startswith("read-bandwidth floor"))
+    assert floor.endswith(" -")  # no first call for the floor
     if importlib.util.find_spec("dask") is not None:
         assert any(row.startswith("Dask ") for row in lra)
         assert any(row.startswith("check: Dask ") for row in lra)
