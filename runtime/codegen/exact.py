@@ -120,22 +120,41 @@ def _python(name: str, types: Sequence[ValueType], result: ValueType) -> str:
 # -- NumPy's ufuncs --------------------------------------------------------------------
 
 # By the ufunc's name, then the kind of its loop's dtype ("*": any other kind).
+# Integer results come back as uint64 bits from support_exact (NumPy wraps; Numba's signed
+# arithmetic may not), and are cast to NumPy's dtype: {out}.
 _UFUNC_CORE: dict[str, dict[str, str]] = {
-    "add": {"b": "np.logical_or({0}, {1})", "*": "({0} + {1})"},
-    "subtract": {"*": "({0} - {1})"},
-    "multiply": {"b": "np.logical_and({0}, {1})", "*": "({0} * {1})"},
+    "add": {
+        "b": "np.logical_or({0}, {1})",
+        "i": "{out}(support_wrapping_add({0}, {1}))",
+        "u": "{out}(support_wrapping_add({0}, {1}))",
+        "*": "({0} + {1})",
+    },
+    "subtract": {
+        "i": "{out}(support_wrapping_sub({0}, {1}))",
+        "u": "{out}(support_wrapping_sub({0}, {1}))",
+        "*": "({0} - {1})",
+    },
+    "multiply": {
+        "b": "np.logical_and({0}, {1})",
+        "i": "{out}(support_wrapping_mul({0}, {1}))",
+        "u": "{out}(support_wrapping_mul({0}, {1}))",
+        "*": "({0} * {1})",
+    },
     "divide": {"f": "({0} / {1})"},
     "floor_divide": {
-        "i": "support_int_floordiv({0}, {1})",
-        "u": "support_uint_floordiv({0}, {1})",
+        "i": "{out}(support_int_floordiv({0}, {1}))",
+        "u": "{out}(support_uint_floordiv({0}, {1}))",
         "f": "support_float_floordiv({0}, {1})",
     },
     "remainder": {
-        "i": "support_int_remainder({0}, {1})",
-        "u": "support_uint_remainder({0}, {1})",
+        "i": "{out}(support_int_remainder({0}, {1}))",
+        "u": "{out}(support_uint_remainder({0}, {1}))",
         "f": "support_float_remainder({0}, {1})",
     },
-    "power": {"i": "support_int_power({0}, {1}, {one})", "u": "support_int_power({0}, {1}, {one})"},
+    "power": {
+        "i": "{out}(support_int_power({0}, {1}, {one}))",
+        "u": "{out}(support_int_power({0}, {1}, {one}))",
+    },
     "less": {"*": "({0} < {1})"},
     "less_equal": {"*": "({0} <= {1})"},
     "greater": {"*": "({0} > {1})"},
@@ -146,9 +165,17 @@ _UFUNC_CORE: dict[str, dict[str, str]] = {
     "bitwise_or": {"b": "({0} | {1})", "i": "({0} | {1})", "u": "({0} | {1})"},
     "bitwise_xor": {"b": "({0} ^ {1})", "i": "({0} ^ {1})", "u": "({0} ^ {1})"},
     "invert": {"b": "np.logical_not({0})", "i": "(~{0})", "u": "(~{0})"},
-    "negative": {"i": "(-{0})", "u": "(-{0})", "f": "(-{0})"},
+    "negative": {
+        "i": "{out}(support_wrapping_neg({0}))",
+        "u": "{out}(support_wrapping_neg({0}))",
+        "f": "(-{0})",
+    },
     "positive": {"i": "(+{0})", "u": "(+{0})", "f": "(+{0})"},
-    "absolute": {"*": "np.absolute({0})"},
+    "absolute": {
+        "i": "{out}(support_wrapping_abs({0}))",
+        "u": "np.absolute({0})",
+        "*": "np.absolute({0})",
+    },
     "maximum": {"*": "np.maximum({0}, {1})"},
     "minimum": {"*": "np.minimum({0}, {1})"},
     "logical_and": {"*": "np.logical_and({0}, {1})"},
@@ -158,6 +185,9 @@ _UFUNC_CORE: dict[str, dict[str, str]] = {
 }
 #: Spellings that hold only for scalars (support functions): arrays run interpreted.
 _SCALAR_ONLY = frozenset({"floor_divide", "remainder", "power"})
+#: Integer ufuncs Numba computes with signed arithmetic it assumes never overflows: on
+#: integer arrays they run interpreted (scalars go through support_wrapping_*).
+_WRAPPING = frozenset({"add", "subtract", "multiply", "negative", "absolute"})
 #: Float ufuncs whose integer loops do something else (Numba has no int loop for them).
 _NO_INTEGER_LOOP = frozenset({"left_shift", "right_shift", "fmod", "gcd", "lcm"})
 #: Scalar results Numba already holds in NumPy's dtype (no cast back needed).
@@ -215,12 +245,14 @@ def _numpy(name: str, ufunc: np.ufunc, types: Sequence[ValueType], result: Value
         core = None
     if core is None or (arrays and ufunc.__name__ in _SCALAR_ONLY):
         raise NotLowerable(f"{name} of {described} has no exact compiled form")
+    if arrays and dtype.kind in "iu" and ufunc.__name__ in _WRAPPING:
+        raise NotLowerable(f"{name} of {described} may overflow (compiled code cannot wrap)")
     if dtype.kind == "f" and ufunc.__name__ in ("floor_divide", "remainder"):
         if dtype != np.float64:
             raise NotLowerable(f"{name} of {described} has no exact compiled form")
-    core = core.replace("{one}", f"np.{dtype.name}(1)")
+    core = core.replace("{one}", f"np.{dtype.name}(1)").replace("{out}", f"np.{out.name}")
     spelled = core.format(*(_cast(t, dtype, k) for k, t in enumerate(types)))
-    if not arrays and out not in _NATIVE:
+    if not arrays and out not in _NATIVE and not spelled.startswith(f"np.{out.name}("):
         spelled = f"np.{out.name}({spelled})"
     return spelled
 

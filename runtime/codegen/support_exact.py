@@ -29,6 +29,7 @@ from jetlag.runtime.codegen.support_loops import Deviation
 _MIN = np.int64(-(2**63))
 _MAX = np.int64(2**63 - 1)
 _U_ONE = np.uint64(1)
+_U_ZERO = np.uint64(0)
 _U_LARGEST = np.uint64(2**63 - 1)  # the largest product magnitude of like signs
 _U_SMALLEST = np.uint64(2**63)  # of unlike signs (MIN)
 #: Largest magnitude an int may have to convert to float64 exactly.
@@ -242,53 +243,92 @@ def support_py_float_power(a, b):  # pragma: no cover - compiled
 # -- NumPy's integer and float operators (same-typed operands) -------------------------
 
 
+# NumPy's integers wrap around. Numba's signed integer arithmetic does not: LLVM is told it
+# never overflows (nsw), so an overflowing `a + b` is undefined and may change the code
+# around it. These compute on the bit patterns as uint64, which wraps; the caller casts the
+# result to NumPy's dtype (a truncation: the low bits are the same for every width).
+
+
+@njit(nogil=True)
+def support_wrapping_add(a, b):  # pragma: no cover - compiled
+    """a + b modulo 2**64, as uint64 bits."""
+    return np.uint64(a) + np.uint64(b)
+
+
+@njit(nogil=True)
+def support_wrapping_sub(a, b):  # pragma: no cover - compiled
+    """a - b modulo 2**64, as uint64 bits."""
+    return np.uint64(a) - np.uint64(b)
+
+
+@njit(nogil=True)
+def support_wrapping_mul(a, b):  # pragma: no cover - compiled
+    """a * b modulo 2**64, as uint64 bits."""
+    return np.uint64(a) * np.uint64(b)
+
+
+@njit(nogil=True)
+def support_wrapping_neg(a):  # pragma: no cover - compiled
+    """-a modulo 2**64, as uint64 bits."""
+    return _U_ZERO - np.uint64(a)
+
+
+@njit(nogil=True)
+def support_wrapping_abs(a):  # pragma: no cover - compiled
+    """|a| modulo 2**64 (NumPy's abs(MIN) is MIN), as uint64 bits."""
+    if a < 0:
+        return _U_ZERO - np.uint64(a)
+    return np.uint64(a)
+
+
 @njit(nogil=True)
 def support_int_floordiv(a, b):  # pragma: no cover - compiled
-    """NumPy's a // b for signed ints: 0 for b == 0, MIN // -1 wraps to MIN."""
+    """NumPy's a // b for signed ints of one dtype, as uint64 bits: 0 for b == 0,
+    MIN // -1 wraps to MIN."""
     if b == 0:
-        return a - a
+        return _U_ZERO
     if b == -1:
-        return -a
-    return a // b
+        return _U_ZERO - np.uint64(a)
+    return np.uint64(a // b)
 
 
 @njit(nogil=True)
 def support_int_remainder(a, b):  # pragma: no cover - compiled
-    """NumPy's a % b for signed ints: 0 for b == 0 and b == -1, else the divisor's sign."""
+    """NumPy's a % b for signed ints of one dtype, as uint64 bits: 0 for b == 0 and
+    b == -1, else the divisor's sign."""
     if b == 0 or b == -1:
-        return a - a
-    return a % b
+        return _U_ZERO
+    return np.uint64(a % b)
 
 
 @njit(nogil=True)
 def support_uint_floordiv(a, b):  # pragma: no cover - compiled
-    """NumPy's a // b for unsigned ints: 0 for b == 0."""
+    """NumPy's a // b for unsigned ints of one dtype, as uint64 bits: 0 for b == 0."""
     if b == 0:
-        return a - a
-    return a // b
+        return _U_ZERO
+    return np.uint64(a // b)
 
 
 @njit(nogil=True)
 def support_uint_remainder(a, b):  # pragma: no cover - compiled
-    """NumPy's a % b for unsigned ints: 0 for b == 0."""
+    """NumPy's a % b for unsigned ints of one dtype, as uint64 bits: 0 for b == 0."""
     if b == 0:
-        return a - a
-    return a % b
+        return _U_ZERO
+    return np.uint64(a % b)
 
 
 @njit(nogil=True)
 def support_int_power(a, b, one):  # pragma: no cover - compiled
-    """NumPy's a ** b for ints of one dtype (`one` is 1 of that dtype): wraps like NumPy;
-    Deviation for a negative exponent (NumPy raises ValueError)."""
-    zero = one - one
-    if b < zero:
+    """NumPy's a ** b for ints of one dtype (`one` is 1 of that dtype), as uint64 bits
+    (it wraps like NumPy); Deviation for a negative exponent (NumPy raises ValueError)."""
+    if b < one - one:
         raise Deviation()
-    result, base, exponent = one, a, b
-    while exponent != zero:
-        if exponent & one:
+    result, base, exponent = _U_ONE, np.uint64(a), np.uint64(b)
+    while exponent != _U_ZERO:
+        if exponent & _U_ONE:
             result = result * base
-        exponent = exponent >> one
-        if exponent != zero:
+        exponent = exponent >> _U_ONE
+        if exponent != _U_ZERO:
             base = base * base
     return result
 

@@ -24,15 +24,15 @@ KERNEL_DTYPES: frozenset[np.dtype] = frozenset(
 
 
 def _add(x, y):
-    return x + y
+    return _wrapping(x, y, 0)
 
 
 def _subtract(x, y):
-    return x - y
+    return _wrapping(x, y, 1)
 
 
 def _multiply(x, y):
-    return x * y
+    return _wrapping(x, y, 2)
 
 
 def _divide(x, y):
@@ -74,11 +74,60 @@ def _not_equal(x, y):
 
 
 def _negative(x):
-    return -x
+    return _wrapping(x, x, 3)
 
 
 def _absolute(x):
-    return abs(x)
+    return _wrapping(x, x, 4)
+
+
+def _wrapping(x: Any, y: Any, op: int) -> Any:
+    """x + y, x - y, x * y, -x or abs(x) (op 0..4) as NumPy computes them: integers wrap.
+
+    Numba's signed integer arithmetic tells LLVM it never overflows (nsw), which makes an
+    overflow undefined; on integers this computes on uint64 bits instead (compiled through
+    the overload registered in `_register_wrapping`)."""
+    return (x + y, x - y, x * y, -x, abs(x))[op]
+
+
+@functools.cache
+def _register_wrapping() -> None:
+    from numba.core import types
+    from numba.extending import overload
+
+    @overload(_wrapping)
+    def _wrapping_overload(x, y, op):  # pragma: no cover - typed by Numba
+        if isinstance(x, types.Integer) and isinstance(y, types.Integer):
+            kind = np.dtype(str(x))
+
+            def integer(x, y, op):
+                a, b = np.uint64(x), np.uint64(y)
+                if op == 0:
+                    bits = a + b
+                elif op == 1:
+                    bits = a - b
+                elif op == 2:
+                    bits = a * b
+                elif op == 3 or x < 0:
+                    bits = np.uint64(0) - a
+                else:
+                    bits = a
+                return kind.type(bits)
+
+            return integer
+
+        def other(x, y, op):
+            if op == 0:
+                return x + y
+            if op == 1:
+                return x - y
+            if op == 2:
+                return x * y
+            if op == 3:
+                return -x
+            return abs(x)
+
+        return other
 
 
 def _sqrt(x):
@@ -115,6 +164,7 @@ def has_kernel(ufunc: np.ufunc) -> bool:
 def _jit(function: Callable[..., Any]) -> Any:
     import numba  # deferred: importing Numba costs ~0.5 s and most programs never need it
 
+    _register_wrapping()
     # error_model="numpy": x/0.0 gives inf/nan as in NumPy instead of raising.
     return numba.njit(nogil=True, error_model="numpy")(function)
 

@@ -18,15 +18,19 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import numpy as np
+
 #: NumPy's PW_BLOCKSIZE: ranges up to this length are summed with eight accumulators.
 PAIRWISE_BLOCK = 128
 
 
 def _sum_plain(x, zero):
-    total = zero
+    # On uint64 bits: NumPy's int64 sum wraps, while Numba's signed `+` tells LLVM it never
+    # overflows (an overflow would be undefined, not wrapped).
+    total = np.uint64(zero)
     for i in range(x.shape[0]):
-        total += x[i]
-    return total
+        total += np.uint64(x[i])
+    return np.int64(total)
 
 
 def _max_pair(m, v):
@@ -65,8 +69,8 @@ def _with_rows(flat: Any, takes_zero: bool) -> tuple[Any, Any]:
 def sum_kernels() -> tuple[Any, Any]:
     """(flat, rows) integer sums: flat(x, 0) -> total; rows(x2d, 0, out) writes each row's.
 
-    The plain loop is the form LLVM vectorizes for integers (it may reorder integer adds,
-    which wrap, so the total is NumPy's whatever the order).
+    The plain loop is the form LLVM vectorizes for integers (it may reorder the adds, done
+    on uint64 bits that wrap, so the total is NumPy's whatever the order).
     """
     return _with_rows(_jit(_sum_plain), takes_zero=True)
 

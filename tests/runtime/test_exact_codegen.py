@@ -81,7 +81,7 @@ def test_a_python_float_and_a_numpy_float64_share_a_variable_but_not_an_int():
         (
             "__add",
             (numpy_scalar("int8"), INT),
-            "np.int8(({0} + np.int8(support_weak_int({1}, -128, 127))))",
+            "np.int8(support_wrapping_add({0}, np.int8(support_weak_int({1}, -128, 127))))",
             numpy_scalar("int8"),
         ),
         (
@@ -99,13 +99,20 @@ def test_a_python_float_and_a_numpy_float64_share_a_variable_but_not_an_int():
         (
             "__floordiv",
             (numpy_scalar("int64"), numpy_scalar("int64")),
-            "support_int_floordiv({0}, {1})",
+            "np.int64(support_int_floordiv({0}, {1}))",
             numpy_scalar("int64"),
         ),
         (
             "__pow",
             (numpy_scalar("int64"), numpy_scalar("int64")),
-            "support_int_power({0}, {1}, np.int64(1))",
+            "np.int64(support_int_power({0}, {1}, np.int64(1)))",
+            numpy_scalar("int64"),
+        ),
+        # Signed integers wrap as in NumPy: on uint64 bits (Numba's signed + may not wrap).
+        (
+            "__add",
+            (numpy_scalar("int64"), numpy_scalar("int64")),
+            "np.int64(support_wrapping_add({0}, {1}))",
             numpy_scalar("int64"),
         ),
         ("__add", (array("bool"), array("bool")), "np.logical_or({0}, {1})", array("bool")),
@@ -127,6 +134,8 @@ def test_each_operation_is_spelled_for_its_operand_types(name, types, template, 
         ("__floordiv", (numpy_scalar("float32"), numpy_scalar("float32")), "no exact"),
         ("__iadd", (array("float64"), FLOAT), "writes a 1-D float64 array in place"),
         ("__lshift", (numpy_scalar("int64"), numpy_scalar("int64")), "no exact"),
+        ("__add", (array("int64"), array("int64")), "may overflow"),
+        ("__add", (array("int64"), array("int64")), "may overflow"),
     ],
 )
 def test_operations_without_an_exact_spelling_are_not_lowerable(name, types, reason):
@@ -304,3 +313,20 @@ def test_an_in_place_write_after_a_failed_statement_does_not_happen(optimize):
     with pytest.raises(TypeError, match="boolean negative"):
         physl(write_after_an_error, optimize=optimize)(a, flags)
     np.testing.assert_array_equal(a, np.zeros(3))  # as in Python: never reached
+
+
+def wraps_then_divides(b):
+    u = b + True
+    return ((b + b) // b) * u
+
+
+def test_integers_that_overflow_in_a_fused_kernel_wrap_as_numpy_says():
+    # Numba's signed + is "no signed wrap" to LLVM: an overflow there is undefined and
+    # changed the product after it to 0. Generated code adds the bits as uint64 instead.
+    b = np.arange(1, 20001, dtype=np.int64)
+    b[818], b[5] = 2**63 - 1, -(2**63)
+    with np.errstate(all="ignore"):
+        expected = wraps_then_divides(b)
+    got = physl(wraps_then_divides)(b)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == expected.dtype and got[818] == -(2**63)
