@@ -3,21 +3,25 @@
 `weighted_gram`, `shifted_weighted_product`, `scale_columns`/`scale_rows` and `inverse_dot`
 (passes/algebra.py) without temporaries: `weighted_gram` touches only rows whose weight is
 non-zero. Each matches the NumPy expression in its docstring up to rounding and the sign of
-a zero, and puts inf and nan where NumPy's dense products put them: products with zeros are
-skipped only after checking that the data those zeros would meet are finite. Where that
-check is a scan of an operand a loop does not change, it is the caller's to hoist:
-`support_all_finite(y)` once before the loop, its answer passed as the `y_finite`/`t_finite`
-argument (True costs nothing; False, the default, makes the call scan for itself).
-support.py re-exports them for generated code. This module decides nothing about when
-they are used.
+a zero where the data are finite. Where an inf or a nan would meet the zeros they skip (or
+the inverse could overflow) they raise `Deviation` instead: the loop then runs again in the
+interpreter, whose rewritten primitives (primitives/rewritten.py) put inf and nan where
+NumPy's dense products put them. Keeping those rare paths out of compiled code halves what
+Numba compiles per process. Where the finiteness check is a scan of an operand a loop does
+not change, it is the caller's to hoist: `support_all_finite(y)` once before the loop, its
+answer passed as the `y_finite`/`t_finite` argument (True costs nothing; False, the
+default, makes the call scan for itself). support.py re-exports them for generated code.
+This module decides nothing about when they are used.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, objmode, types
+from numba import njit, types
 from numba.core.errors import TypingError
 from numba.extending import overload
+
+from jetlag.runtime.codegen.support_loops import Deviation
 
 
 @njit(nogil=True)
@@ -80,65 +84,33 @@ def _real_operands_typing(a, v):
 
 @njit(nogil=True)
 def support_scale_columns(a, v):  # pragma: no cover - compiled
-    """np.dot(a, np.diag(v)) for 1-D/2-D a and 1-D v, computed as a * v.
+    """np.dot(a, np.diag(v)) for 1-D/2-D a and 1-D v, computed as a * v, for finite a.
 
-    Equal to NumPy's dense product, inf and nan included: the dense product also adds
-    a[i, k] * 0.0 for every k != j into element [i, j], which is nan where a[i, k] is inf
-    or nan. So a row of a holding a non-finite entry becomes nan outside that entry's
-    column (the whole row when it holds two); inf or nan in v needs nothing (its column's
-    zeros are multiplied by finite a). A non-finite a[i, k] makes a * v non-finite at
-    [i, k] (inf * x and nan * x are never finite), so a finite product proves a finite:
-    a is looked at again only in rows whose product is not. Real (integer, bool)
-    operands only: complex ones do not compile (see _real_operands).
+    The dense product also adds a[i, k] * 0.0 for every k != j into element [i, j], which
+    is nan where a[i, k] is inf or nan: a non-finite a raises Deviation. Inf or nan in v
+    needs nothing (its column's zeros are multiplied by finite a). A non-finite a[i, k]
+    makes a * v non-finite at [i, k], so a finite product proves a finite and a is scanned
+    only when it is not. Real (integer, bool) operands only: complex ones do not compile
+    (see _real_operands).
     """
     _real_operands(a, v)
     out = a * v
-    if support_all_finite(out):
-        return out
-    if a.ndim == 1:
-        _dense_row_pattern(a, out)
-    else:
-        for i in range(a.shape[0]):
-            _dense_row_pattern(a[i], out[i])
+    if not support_all_finite(out) and not support_all_finite(a):
+        raise Deviation()
     return out
 
 
 @njit(nogil=True)
-def _dense_row_pattern(a_row, out_row):  # pragma: no cover - compiled
-    """Where a_row has non-finite entries, give out_row (= a_row * v) the dense pattern."""
-    if support_all_finite(out_row):
-        return
-    bad = 0
-    for k in range(a_row.shape[0]):
-        if not _finite(a_row[k]):
-            bad += 1
-    if bad == 0:
-        return
-    for j in range(a_row.shape[0]):
-        own = 0 if _finite(a_row[j]) else 1
-        if bad > own:
-            out_row[j] = np.nan
-
-
-@njit(nogil=True)
 def support_scale_rows(a, v):  # pragma: no cover - compiled
-    """np.dot(np.diag(v), a) for 1-D/2-D a and 1-D v, computed as v[:, None] * a.
-
-    Equal to NumPy's dense product, inf and nan included, by the argument of
-    support_scale_columns with rows and columns exchanged: a column of a holding a
-    non-finite entry becomes nan outside that entry's row; inf or nan in v needs nothing.
-    Real (integer, bool) operands only.
-    """
+    """np.dot(np.diag(v), a) for 1-D/2-D a and 1-D v, computed as v[:, None] * a, for
+    finite a (as support_scale_columns, rows and columns exchanged). Real operands only."""
     _real_operands(a, v)
     if a.ndim == 1:
         out = v * a
-        _dense_row_pattern(a, out)
-        return out
-    out = v.copy().reshape((v.shape[0], 1)) * a
-    if support_all_finite(out):
-        return out
-    for j in range(a.shape[1]):
-        _dense_row_pattern(a[:, j], out[:, j])
+    else:
+        out = v.copy().reshape((v.shape[0], 1)) * a
+    if not support_all_finite(out) and not support_all_finite(a):
+        raise Deviation()
     return out
 
 
@@ -146,12 +118,11 @@ def support_scale_rows(a, v):  # pragma: no cover - compiled
 def support_weighted_gram(y, c, y_finite=False):  # pragma: no cover - compiled
     """np.dot(np.dot(y.T, np.diag(c)), y) for 2-D y and 1-D c, inf and nan included.
 
-    Fast path: (y.T * c) @ y from only the rows where c != 0 (one BLAS call). It is exact
-    (up to rounding and the sign of zero) when y is all finite, whatever c holds: the
-    skipped rows then add 0.0 * y[k, b] = +-0 to the dense sums. A non-finite y[l, a]
-    instead makes the dense y.T @ diag(c) nan at [a, k] for every k != l (y[l, a] * 0.0)
-    and so row a of the answer nan, used row or not; then the answer is built as the dense
-    products build it (nan where the first product has one, then every term added).
+    (y.T * c) @ y from only the rows where c != 0 (one BLAS call). It is exact (up to
+    rounding and the sign of zero) when y is all finite, whatever c holds: the skipped rows
+    then add 0.0 * y[k, b] = +-0 to the dense sums. A non-finite y[l, a] instead makes the
+    dense y.T @ diag(c) nan at [a, k] for every k != l (y[l, a] * 0.0) and so row a of the
+    answer nan, used row or not: that raises Deviation.
 
     `y_finite=True` says the caller has checked support_all_finite(y) (e.g. once, before a
     loop that does not change y); it costs nothing, and a y that does hold inf or nan then
@@ -159,7 +130,7 @@ def support_weighted_gram(y, c, y_finite=False):  # pragma: no cover - compiled
     (~18 us for 1682 x 40, more than the fast path), so it is never wrong, only slower.
     """
     if not y_finite and not support_all_finite(y):
-        return _weighted_gram_dense(y, c)
+        raise Deviation()
     kept = 0
     for row in range(c.shape[0]):
         if c[row] != 0:
@@ -179,44 +150,16 @@ def support_weighted_gram(y, c, y_finite=False):  # pragma: no cover - compiled
 
 
 @njit(nogil=True)
-def _weighted_gram_dense(y, c):  # pragma: no cover - compiled
-    """np.dot(np.dot(y.T, np.diag(c)), y) as NumPy's dense products give it, without the
-    diagonal matrix: first[a, k] = y[k, a] * c[k] + sum over l != k of y[l, a] * 0.0, then
-    every first[a, k] * y[k, b] is added (plain loops: this runs only for non-finite y)."""
-    count, features = y.shape
-    bad = np.zeros(features, np.int64)
-    for k in range(count):
-        for a in range(features):
-            if not _finite(y[k, a]):
-                bad[a] += 1
-    out = np.zeros((features, features))
-    row = np.empty(features)
-    for k in range(count):
-        weight = c[k]
-        for b in range(features):
-            row[b] = y[k, b]
-        for a in range(features):
-            value = row[a]
-            own = 0 if _finite(value) else 1
-            first = np.nan if bad[a] > own else value * weight
-            target = out[a]
-            for b in range(features):
-                target[b] += first * row[b]
-    return out
-
-
-@njit(nogil=True)
 def support_shifted_weighted_product(t, c, n, v, t_finite=False):  # pragma: no cover - compiled
     """np.dot(np.dot(t, np.diag(c) + np.identity(n)), v) for 2-D t and 1-D c, v of length
     n, inf and nan included.
 
-    Fast path: t @ ((c + 1) * v), skipping the j where v[j] == 0. It is exact (up to
-    rounding and the sign of zero) when t and v are all finite and c[j] is finite wherever
-    v[j] == 0; otherwise the answer is built as the dense products build it: the dense
-    t @ (diag(c) + I) is nan at [r, j] when row r of t holds a non-finite entry outside
-    column j, and a skipped non-finite c[j] still meets v[j] == 0 there (inf * 0 = nan).
-    Non-finite v is sent there too: (t * (c + 1)) * v and t * ((c + 1) * v) can then
-    differ (inf or nan) when a product underflows.
+    t @ ((c + 1) * v), skipping the j where v[j] == 0. It is exact (up to rounding and the
+    sign of zero) when t and v are all finite and c[j] is finite wherever v[j] == 0;
+    otherwise it raises Deviation: the dense t @ (diag(c) + I) is nan at [r, j] when row r
+    of t holds a non-finite entry outside column j, a skipped non-finite c[j] still meets
+    v[j] == 0 there (inf * 0 = nan), and with non-finite v (t * (c + 1)) * v and
+    t * ((c + 1) * v) can differ when a product underflows.
 
     `t_finite=True` says the caller has checked support_all_finite(t) (for t = y.T, the
     check of y answers for t too); it costs nothing, and a t that does hold inf or nan then
@@ -224,38 +167,18 @@ def support_shifted_weighted_product(t, c, n, v, t_finite=False):  # pragma: no 
     n) are always checked here, inside the loop that reads them.
     """
     if not t_finite and not support_all_finite(t):
-        return _shifted_weighted_product_dense(t, c, n, v)
+        raise Deviation()
     c_finite = support_all_finite(c)  # one vectorized pass; else each skipped c[j] is looked at
     out = np.zeros(t.shape[0])
     for j in range(n):
         if v[j] != 0:
             if not _finite(v[j]):
-                return _shifted_weighted_product_dense(t, c, n, v)
+                raise Deviation()
             scaled = (c[j] + 1.0) * v[j]
             for r in range(t.shape[0]):
                 out[r] += t[r, j] * scaled
         elif not c_finite and not _finite(c[j]):
-            return _shifted_weighted_product_dense(t, c, n, v)
-    return out
-
-
-@njit(nogil=True)
-def _shifted_weighted_product_dense(t, c, n, v):  # pragma: no cover - compiled
-    """np.dot(np.dot(t, np.diag(c) + np.identity(n)), v) as NumPy's dense products give
-    it, without the n x n matrix: every (t[r, j] * (c[j] + 1)) * v[j] is added."""
-    out = np.empty(t.shape[0])
-    for r in range(t.shape[0]):
-        bad = 0
-        for j in range(n):
-            if not _finite(t[r, j]):
-                bad += 1
-        total = 0.0
-        for j in range(n):
-            value = t[r, j]
-            own = 0 if _finite(value) else 1
-            product = np.nan if bad > own else value * (c[j] + 1.0)
-            total += product * v[j]
-        out[r] = total
+            raise Deviation()
     return out
 
 
@@ -283,8 +206,8 @@ def support_inverse_dot(a, b):  # pragma: no cover - compiled
     the unpadded elimination (same results bit for bit, ~25 % less time at 40x40).
 
     The solve equals NumPy's np.dot(np.linalg.inv(a), b) (up to rounding and the sign of
-    zero) only where that never meets an inf or a nan; otherwise NumPy's own expression
-    runs (in object mode, taking the GIL), so its nan/inf pattern is NumPy's:
+    zero) only where that never meets an inf or a nan; otherwise it raises Deviation, and
+    the interpreter runs NumPy's own expression:
     - a or b holding inf or nan (checked first, O(n^2)): LAPACK's inverse spreads them in
       its own pattern, and np.dot turns inf * 0 into nan where the solve gives finite
       values or inf where the solve gives nan;
@@ -300,7 +223,7 @@ def support_inverse_dot(a, b):  # pragma: no cover - compiled
     if a.shape[1] != n or b.shape[0] != n:
         raise ValueError("inverse_dot: a must be square and b must have as many rows as a")
     if not (support_all_finite(a) and support_all_finite(b)):
-        return _inverse_dot_numpy(a, b)
+        raise Deviation()
     width = (n + _VECTOR - 1) // _VECTOR * _VECTOR
     lu = np.zeros((n, width))
     for i in range(n):
@@ -335,7 +258,7 @@ def support_inverse_dot(a, b):  # pragma: no cover - compiled
             for c in range(rhs.shape[1]):
                 rhs_i[c] -= factor * rhs_k[c]
     if not _inverse_within_range(lu, growth, b):
-        return _inverse_dot_numpy(a, b)
+        raise Deviation()
     for k in range(n - 1, -1, -1):
         for c in range(rhs.shape[1]):
             total = rhs[k, c]
@@ -368,14 +291,3 @@ def _inverse_within_range(lu, growth, b):  # pragma: no cover - compiled
         ):
             return False
     return True
-
-
-@njit  # not nogil: object mode takes the GIL anyway (Numba warns about nogil=True here)
-def _inverse_dot_numpy(a, b):  # pragma: no cover - compiled
-    """NumPy's own np.dot(np.linalg.inv(a), b), in object mode, as float64 in b's shape."""
-    n = a.shape[0]
-    columns = 1 if b.ndim == 1 else b.shape[1]
-    with objmode(out="float64[:, ::1]"):
-        product = np.dot(np.linalg.inv(a), b)
-        out = np.ascontiguousarray(product, dtype=np.float64).reshape(n, columns)
-    return out.reshape(b.shape)
