@@ -46,6 +46,13 @@ class ValueType:
     dtype: np.dtype
     ndim: int = 0
 
+    def __post_init__(self) -> None:
+        # Types are dictionary keys on every call of a fused primitive: hash once.
+        object.__setattr__(self, "_hash", hash((self.kind, self.dtype, self.ndim)))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined]
+
     @property
     def python_type(self) -> type:
         """bool, int or float for a Python scalar."""
@@ -103,9 +110,22 @@ class ValueType:
         return value
 
 
+_PYTHON_TYPES = {kind: ValueType("python", dtype) for kind, dtype in _PYTHON_DTYPES.items()}
+_NUMPY_TYPES: dict[tuple[str, np.dtype, int], ValueType] = {}
+
+
 def python_scalar(kind: type) -> ValueType:
     """The ValueType of Python bool, int or float."""
-    return ValueType("python", _PYTHON_DTYPES[kind])
+    return _PYTHON_TYPES[kind]
+
+
+def numpy_type(kind: str, dtype: np.dtype, ndim: int = 0) -> ValueType:
+    """The ValueType of a NumPy scalar ("numpy") or array ("array") of `dtype`, made once."""
+    key = (kind, dtype, ndim)
+    found = _NUMPY_TYPES.get(key)
+    if found is None:
+        found = _NUMPY_TYPES.setdefault(key, ValueType(kind, dtype, ndim))
+    return found
 
 
 #: A `lo:hi:step` index part (typing only).
@@ -123,11 +143,11 @@ def type_of(value: Any) -> ValueType | None:
     if isinstance(value, np.ndarray):
         if value.ndim == 0 or value.dtype.kind not in _KINDS or value.dtype.itemsize > 8:
             return None
-        return ValueType("array", value.dtype, value.ndim)
+        return numpy_type("array", value.dtype, value.ndim)
     if isinstance(value, np.generic):
         if value.dtype.kind not in _KINDS or value.dtype.itemsize > 8:
             return None
-        return ValueType("numpy", value.dtype)
+        return numpy_type("numpy", value.dtype)
     if isinstance(value, tuple) and all(type(v) is int for v in value):
         if all(_INT64[0] <= v < _INT64[1] for v in value):
             return ValueType("shape", np.dtype(np.int64), len(value))

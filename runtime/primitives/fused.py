@@ -21,15 +21,17 @@ spelling: the name appears only in optimized trees.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
 
 from jetlag.runtime.codegen.emit import NotLowerable
 from jetlag.runtime.codegen.support_loops import Deviation
-from jetlag.runtime.codegen.value_types import ValueType, type_of
+from jetlag.runtime.codegen.value_types import numpy_type, type_of
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.ir.nodes import Node
+from jetlag.runtime.locks import fork_safe_lock
 from jetlag.runtime.primitives.arguments import argument_errors
 from jetlag.runtime.primitives.fused_body import (
     KERNEL_DTYPES,
@@ -50,6 +52,7 @@ BLOCK_BYTES = 1 << 22
 MIN_BLOCK_ROWS, MAX_BLOCK_ROWS = 4, 8192
 
 _FLOAT_KINDS = frozenset("fc")
+_Z = numpy_type("numpy", np.dtype(np.float64))
 _NUMERIC_KINDS = frozenset("biufc")
 
 
@@ -68,6 +71,21 @@ def _aligned(operand: Any, rows: int) -> bool:
     return False
 
 
+_lock = fork_safe_lock()
+#: (body id, params, operand signature) -> (body, (layout, kernel) or None): glm_gradient
+#: runs once per loop iteration, so what its operands' types allow is found once.
+_plans: dict[tuple, tuple[Node, tuple[str, Any] | None]] = {}
+
+
+def _signature(operand: Any) -> Hashable:
+    """What of an operand the kernel plan depends on: its type, dtype and layout."""
+    if isinstance(operand, np.ndarray):
+        return ("a", operand.dtype, operand.ndim, operand.flags.c_contiguous)
+    if type(operand) is int:
+        return (int, -(2**63) <= operand < 2**63)
+    return type(operand)
+
+
 def _kernel_plan(
     matrix: np.ndarray, vector: np.ndarray, operands: tuple, params: tuple[str, ...], body: Node
 ) -> tuple[str, Any] | None:
@@ -78,16 +96,29 @@ def _kernel_plan(
         and vector.dtype == np.float64
         and matrix.flags.c_contiguous
         and vector.flags.c_contiguous
-        and body_facts(body, params)[1]
     ):
         return None
-    layout, types = "s", [ValueType("numpy", np.dtype(np.float64))]  # z = x·w, per row
+    key = (id(body), params, tuple(_signature(op) for op in operands))
+    found = _plans.get(key)
+    if found is None:
+        plan = _new_kernel_plan(operands, params, body)
+        with _lock:
+            found = _plans.setdefault(key, (body, plan))  # keeps `body` alive: its id
+    return found[1]
+
+
+def _new_kernel_plan(
+    operands: tuple, params: tuple[str, ...], body: Node
+) -> tuple[str, Any] | None:
+    if not body_facts(body, params)[1]:
+        return None
+    layout, types = "s", [_Z]  # z = x·w, a NumPy float64 per row
     for operand in operands:
         if isinstance(operand, np.ndarray) and operand.ndim == 1:
             if operand.dtype not in KERNEL_DTYPES or not operand.flags.c_contiguous:
                 return None
             layout += "a"
-            types.append(ValueType("numpy", operand.dtype))
+            types.append(numpy_type("numpy", operand.dtype))
         elif kernel_scalar(operand) and type_of(operand) is not None:
             layout += "s"
             types.append(type_of(operand))  # type: ignore[arg-type]

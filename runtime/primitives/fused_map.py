@@ -25,7 +25,7 @@ import numpy as np
 
 from jetlag.runtime.codegen.emit import NotLowerable
 from jetlag.runtime.codegen.support_loops import Deviation
-from jetlag.runtime.codegen.value_types import ValueType, type_of
+from jetlag.runtime.codegen.value_types import numpy_type, type_of
 from jetlag.runtime.errors import PrimitiveArgumentError
 from jetlag.runtime.ir.nodes import Node
 from jetlag.runtime.primitives.arguments import argument_errors
@@ -60,7 +60,7 @@ def _plan(operands: tuple, params: tuple[str, ...], body: Node) -> tuple[str, tu
                 return None
             layout += "a"
             inputs.append(operand.reshape(-1))
-            types.append(ValueType("numpy", operand.dtype))  # its elements
+            types.append(numpy_type("numpy", operand.dtype))  # its elements
         else:
             # A 0-D array takes part in NumPy's promotion as a NumPy scalar does.
             scalar = operand[()] if isinstance(operand, np.ndarray) else operand
