@@ -285,7 +285,8 @@ def _after_failure(
             loop,
             "this compiled loop met values for which it cannot give Python's and NumPy's "
             "answer (an integer past 64 bits, a float from an integer power, a division "
-            "Python raises for) after writing into arrays too large to copy back",
+            "Python raises for, an inf or nan a rewrite would skip) after writing into "
+            "arrays too large to copy back",
             hint='Run it interpreted: @physl(optimize=[...]) without "compile-loops".',
         )
     raise _failure(run, variant.region.sites, loop, failed.where, error)  # type: ignore[arg-type]

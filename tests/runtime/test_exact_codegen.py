@@ -213,8 +213,8 @@ def test_without_room_for_a_copy_such_a_loop_stops_with_an_error_saying_what_to_
     assert str(caught.value).startswith(
         f"{__file__}:{line}:5: this compiled loop met values for which it cannot give "
         "Python's and NumPy's answer (an integer past 64 bits, a float from an integer "
-        "power, a division Python raises for) after writing into arrays too large to copy "
-        "back"
+        "power, a division Python raises for, an inf or nan a rewrite would skip) after "
+        "writing into arrays too large to copy back"
     )
     assert 'without "compile-loops"' in str(caught.value)
     interpreted = physl(count_and_grow, optimize=["algebra", "elementwise-fusion"])
