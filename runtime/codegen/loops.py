@@ -158,7 +158,7 @@ def _lower(loop, tracked, counter, env, heads, tags) -> StatementLowering:
         limit = f"{variable_name(counter)} >= hi"
     start = len(lowering.lines)
     lowering.loop(loop, limit)
-    hoisted = [f"    {line}" for lines in lowering.hoisted.values() for line in lines]
+    hoisted = [f"    {line}" for lines in lowering.finite.hoisted.values() for line in lines]
     lowering.lines[start:start] = hoisted
     return lowering
 

@@ -67,6 +67,48 @@ def changed_in(region: Node) -> tuple[set[str], set[str]]:
     return changed, stored
 
 
+class FiniteChecks:
+    """ "Is this matrix all finite?" for the rewritten ALS routines, checked once per region.
+
+    The flag for an input array the region never changes (nor writes through another
+    input that may share its memory) is computed before the loop (`hoisted`: lines by
+    variable); for anything else it is False and the routine checks for itself.
+    """
+
+    def __init__(self, inputs: frozenset[str], region: Node | None) -> None:
+        self.inputs = inputs
+        self.changed, self.stored = changed_in(region) if region is not None else (set(), set())
+        self.hoisted: dict[str, list[str]] = {}
+
+    def flag(self, matrix: Node, env: dict[str, frozenset]) -> str:
+        """The source of "`matrix` (or the matrix it transposes) is all finite"."""
+        if isinstance(matrix, Call) and matrix.name == "transpose" and len(matrix.args) == 1:
+            matrix = matrix.args[0]
+        if not isinstance(matrix, Variable):
+            return "False"
+        name = matrix.name
+        types = env.get(name, frozenset())
+        if (
+            name not in self.inputs
+            or name in self.changed
+            or not types
+            or not all(t.kind == "array" for t in types)
+            or not self.stored <= self.inputs
+        ):
+            return "False"
+        flag = f"f_{name}"
+        if name not in self.hoisted:
+            lines = [f"{flag} = support_all_finite({variable_name(name)})"]
+            # Written in place through another input that shares its memory: not invariant.
+            for other in sorted(self.stored - {name}):
+                lines.append(
+                    f"{flag} = {flag} and not support_may_share({variable_name(other)}, "
+                    f"{variable_name(name)})"
+                )
+            self.hoisted[name] = lines
+        return flag
+
+
 def integers(types: frozenset) -> bool:
     return all(t.scalar and t.dtype.kind in "iu" for t in types)
 
@@ -108,6 +150,7 @@ def index_type(of: ValueType, parts: list[frozenset | None]) -> ValueType:
 
 
 __all__ = [
+    "FiniteChecks",
     "Operand",
     "changed_in",
     "index_type",

@@ -7,7 +7,7 @@ operands' types (exact.py), slice reads, the bodies of fused primitives, `if` as
 `__and`/`__or`. Statements -- assignments, stores, `if`, `while` -- are statements.py's
 (StatementLowering extends this class); a value that is an assignment is lowered through
 it. A matrix the rewritten ALS routines read that the region never changes has its
-finiteness checked once, before the loop (`hoisted`). This module never builds.
+finiteness checked once, before the loop (operands.FiniteChecks). This module never builds.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from jetlag.runtime.codegen.emit import Emitter, NotLowerable, literal_source
 from jetlag.runtime.codegen.exact import spell_sets
 from jetlag.runtime.codegen.lowerings import numba_template
 from jetlag.runtime.codegen.operands import (
+    FiniteChecks,
     Operand,
-    changed_in,
     index_type,
     integers,
     literal_type,
@@ -47,7 +47,7 @@ class ValueLowering:
     variables whose possible types at the end of the region are several, in order (their
     assignments then record which one they hold in `y_<name>`). `region` is the whole
     region being lowered: a matrix the rewritten ALS routines read that the region never
-    changes has its finiteness checked once, before the loop (`hoisted`).
+    changes has its finiteness checked once, before the loop (`finite`).
     """
 
     def __init__(
@@ -78,10 +78,8 @@ class ValueLowering:
         self.emitter = Emitter(self._spell)
         for name, types in self.env.items():
             self.hold(variable_name(name), types)
-        self._inputs = frozenset(self.env)
-        self._changed, self._stored = changed_in(region) if region is not None else (set(), set())
-        #: Lines to run once before the region's loop (finiteness checks), by variable.
-        self.hoisted: dict[str, list[str]] = {}
+        #: The finiteness checks run once before the region's loop (`hoisted` lines).
+        self.finite = FiniteChecks(frozenset(self.env), region)
 
     def emit(self, line: str) -> None:
         """Append one source line at the current indentation."""
@@ -202,38 +200,8 @@ class ValueLowering:
         operands = [self.value(arg) for arg in node.args]
         finite = "False"
         if node.args and "{finite}" in (numba_template(node.name) or ""):
-            finite = self._finite_flag(node.args[0])
+            finite = self.finite.flag(node.args[0], self.env) if self.typed else "False"
         return self.template(node, node.name, operands, finite)
-
-    def _finite_flag(self, matrix: Node) -> str:
-        """The source of "`matrix` is all finite" for the rewritten ALS routines: a flag
-        computed once before the loop when `matrix` (or its transpose) is an input array
-        the region never changes, or may change through another input; else False."""
-        if isinstance(matrix, Call) and matrix.name == "transpose" and len(matrix.args) == 1:
-            matrix = matrix.args[0]
-        if not (self.typed and isinstance(matrix, Variable)):
-            return "False"
-        name = matrix.name
-        types = self.env.get(name, frozenset())
-        if (
-            name not in self._inputs
-            or name in self._changed
-            or not types
-            or not all(t.kind == "array" for t in types)
-            or not self._stored <= self._inputs
-        ):
-            return "False"
-        flag = f"f_{name}"
-        if name not in self.hoisted:
-            lines = [f"{flag} = support_all_finite({variable_name(name)})"]
-            # Written in place through another input that shares its memory: not invariant.
-            for other in sorted(self._stored - {name}):
-                lines.append(
-                    f"{flag} = {flag} and not support_may_share({variable_name(other)}, "
-                    f"{variable_name(name)})"
-                )
-            self.hoisted[name] = lines
-        return flag
 
     def template(
         self, node: Node, name: str, operands: list[Operand], finite: str = "False"

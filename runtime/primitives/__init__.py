@@ -8,6 +8,7 @@ from jetlag.runtime.primitives import (  # noqa: E402,F401  (imported to registe
     builtin_numbers,
     casting,
     creation,
+    cumulative,
     diagonals,
     elementwise,
     fused,

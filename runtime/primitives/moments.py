@@ -2,7 +2,7 @@
 
 NumPy's mean is a sum divided by the count (float64 accumulation for integers and booleans,
 float32 for float16, converted back); its variance is the two-pass sum of squared deviations
-from that mean. Both sums go through reduction_engine.exact_sum, which gives NumPy's bits or
+from that mean. Both sums go through ordered_sums.exact_sum, which gives NumPy's bits or
 declines (None), then the division follows NumPy's rules (in place, unsafe cast, scalars
 rebuilt with the sum's type). Registers no primitive.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from jetlag.runtime.primitives.reduction_engine import exact_sum
+from jetlag.runtime.primitives.ordered_sums import exact_sum
 
 
 def divide_like_numpy(total: Any, count: Any) -> Any:

@@ -1,9 +1,10 @@
-"""Reduction primitives (sum, mean, std, min, all, cumsum, ...) with NumPy's axis/keepdims/dtype.
+"""Reduction primitives (sum, mean, std, min, all, ...) with NumPy's axis/keepdims/dtype.
 
 Large inputs are split into chunk tasks by reduction_engine where that gives NumPy's result bit
 for bit (float sums follow NumPy's pairwise order; Numba kernels for int64 sums, NumPy's
 buffered float sums and min/max); everything else is one NumPy call. Results, dtypes and errors
-are NumPy's. Argument reductions (argmax, argmin) and sorting belong to sorting.py, not here.
+are NumPy's. Cumulative sums and products are cumulative.py's; argument reductions (argmax,
+argmin) and sorting belong to sorting.py.
 """
 
 from __future__ import annotations
@@ -13,15 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from jetlag.runtime.primitives import parallel
 from jetlag.runtime.primitives.arguments import argument_errors, normalize_axis, parse_dtype
-from jetlag.runtime.primitives.chunking import bounds_for, is_large
 from jetlag.runtime.primitives.moments import chunked_mean, chunked_var, sqrt_like_numpy
+from jetlag.runtime.primitives.ordered_sums import exact_sum
 from jetlag.runtime.primitives.reduction_engine import (
     Regroup,
     any_grouping,
     chunked_reduce,
-    exact_sum,
     kernel_reduce,
     unless_zero,
 )
@@ -356,57 +355,3 @@ def average(
         return mean(a, axis, keepdims=keepdims)
     arr, _axes, numpy_axis = _prepare(a, axis)
     return np.average(arr, axis=numpy_axis, weights=weights, returned=returned, keepdims=keepdims)
-
-
-def _cumulative(numpy_func: Callable[..., Any], a: Any, axis: Any, dtype: Any) -> Any:
-    """cumsum/cumprod; with an axis, independent lanes along another axis run as chunks."""
-    arr = a if isinstance(a, np.ndarray) else np.asarray(a)
-    parsed = parse_dtype(dtype)
-    if axis is None or arr.ndim < 2 or not is_large(arr.size):
-        if axis is not None:
-            (axis,) = normalize_axis(axis, max(arr.ndim, 1))
-        return numpy_func(arr, axis=axis, dtype=parsed)
-    (scan,) = normalize_axis(axis, arr.ndim)
-    split = max((i for i in range(arr.ndim) if i != scan), key=lambda i: arr.shape[i])
-    per_index = arr.size // arr.shape[split]
-    bounds = bounds_for(arr.shape[split], per_index)
-    if len(bounds) <= 1:
-        return numpy_func(arr, axis=scan, dtype=parsed)
-    out = np.empty(arr.shape, numpy_func(np.empty((0,), arr.dtype), dtype=parsed).dtype)
-
-    def body(lo: int, hi: int) -> None:
-        index = (slice(None),) * split + (slice(lo, hi),)
-        numpy_func(arr[index], axis=scan, dtype=parsed, out=out[index])
-
-    parallel.parallel_for(bounds, body)
-    return out
-
-
-@primitive(
-    "cumsum",
-    "cumsum(a, axis=nil, dtype=nil)",
-    "Cumulative sum along an axis (of the flattened array when axis is nil).",
-    "reduction",
-    numpy="numpy.cumsum",
-    aliases=("numpy.cumsum",),
-    methods=("cumsum",),
-)
-@argument_errors
-def cumsum(a: Any, axis: Any = None, dtype: Any = None) -> Any:
-    """numpy.cumsum; lanes chunked when an axis is given."""
-    return _cumulative(np.cumsum, a, axis, dtype)
-
-
-@primitive(
-    "cumprod",
-    "cumprod(a, axis=nil, dtype=nil)",
-    "Cumulative product along an axis (of the flattened array when axis is nil).",
-    "reduction",
-    numpy="numpy.cumprod",
-    aliases=("numpy.cumprod",),
-    methods=("cumprod",),
-)
-@argument_errors
-def cumprod(a: Any, axis: Any = None, dtype: Any = None) -> Any:
-    """numpy.cumprod; lanes chunked when an axis is given."""
-    return _cumulative(np.cumprod, a, axis, dtype)

@@ -165,13 +165,13 @@ def average(a):
 def pieces(monkeypatch):
     """How many chunk tasks each engine split ran (a list, one entry per split)."""
     log: list[int] = []
-    original = reduction_engine._run_pieces
+    original = reduction_engine.run_pieces
 
     def spy(bounds, piece):
         log.append(len(bounds))
         return original(bounds, piece)
 
-    monkeypatch.setattr(reduction_engine, "_run_pieces", spy)
+    monkeypatch.setattr(reduction_engine, "run_pieces", spy)
     return log
 
 
