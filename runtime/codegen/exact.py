@@ -69,8 +69,8 @@ _PY_FLOAT = {
     "__sub": "({0} - {1})",
     "__mul": "({0} * {1})",
     "__div": "support_py_truediv({0}, {1})",
-    "__floordiv": "support_py_float_floordiv({0}, {1})",
-    "__mod": "support_py_float_mod({0}, {1})",
+    "__floordiv": "support_py_float_divmod({0}, {1})[0]",
+    "__mod": "support_py_float_divmod({0}, {1})[1]",
     "__pow": "support_py_float_power({0}, {1})",
 }
 _OPERATOR_NAMES = (
@@ -144,12 +144,12 @@ _UFUNC_CORE: dict[str, dict[str, str]] = {
     "floor_divide": {
         "i": "{out}(support_int_floordiv({0}, {1}))",
         "u": "{out}(support_uint_floordiv({0}, {1}))",
-        "f": "support_float_floordiv({0}, {1})",
+        "f": "support_float_divmod({0}, {1})[0]",
     },
     "remainder": {
         "i": "{out}(support_int_remainder({0}, {1}))",
         "u": "{out}(support_uint_remainder({0}, {1}))",
-        "f": "support_float_remainder({0}, {1})",
+        "f": "support_float_divmod({0}, {1})[1]",
     },
     "power": {
         "i": "{out}(support_int_power({0}, {1}, {one}))",

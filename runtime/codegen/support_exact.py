@@ -207,21 +207,12 @@ def _float_divmod(a, b):  # pragma: no cover - compiled
 
 
 @njit(nogil=True)
-def support_py_float_floordiv(a, b):  # pragma: no cover - compiled
-    """a // b for Python floats; Deviation for b == 0."""
+def support_py_float_divmod(a, b):  # pragma: no cover - compiled
+    """(a // b, a % b) for Python floats; Deviation for b == 0 (ZeroDivisionError)."""
     x, y = np.float64(a), np.float64(b)
     if y == 0.0:
         raise Deviation()
-    return _float_divmod(x, y)[0]
-
-
-@njit(nogil=True)
-def support_py_float_mod(a, b):  # pragma: no cover - compiled
-    """a % b for Python floats; Deviation for b == 0."""
-    x, y = np.float64(a), np.float64(b)
-    if y == 0.0:
-        raise Deviation()
-    return _float_divmod(x, y)[1]
+    return _float_divmod(x, y)
 
 
 @njit(nogil=True)
@@ -334,19 +325,11 @@ def support_int_power(a, b, one):  # pragma: no cover - compiled
 
 
 @njit(nogil=True, error_model="numpy")
-def support_float_floordiv(a, b):  # pragma: no cover - compiled
-    """NumPy's a // b for float64 (a / b when b == 0: inf or nan)."""
+def support_float_divmod(a, b):  # pragma: no cover - compiled
+    """NumPy's (a // b, a % b) for float64: (a / b, nan) when b == 0 (inf or nan, nan)."""
     if b == 0:
-        return a / b
-    return _float_divmod(a, b)[0]
-
-
-@njit(nogil=True, error_model="numpy")
-def support_float_remainder(a, b):  # pragma: no cover - compiled
-    """NumPy's a % b for float64 (nan when b == 0)."""
-    if b == 0:
-        return np.fmod(a, b)
-    return _float_divmod(a, b)[1]
+        return a / b, np.fmod(a, b)
+    return _float_divmod(a, b)
 
 
 @njit(nogil=True)

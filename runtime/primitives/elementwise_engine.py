@@ -78,6 +78,28 @@ def apply_elementwise(
     return out.reshape(shape)
 
 
+def apply_into(func: Callable[..., Any], operands: Sequence[Any], out: np.ndarray) -> bool:
+    """`func(*operands, out=out)` (a ufunc) in chunk tasks, when `out` has the operands'
+    broadcast shape and the work splits; False, with nothing written, otherwise (the caller
+    then makes the one NumPy call). The caller checks overlap and casting first."""
+    arrays = [a for a in operands if _is_chunkable(a)]
+    if not arrays or _broadcast_shape(arrays) != out.shape or not is_large(out.size):
+        return False
+    plan = _chunk_plan(operands, out.shape)
+    if plan is None:
+        return False
+    views, bounds, out_shape = plan
+    if out_shape != out.shape and not out.flags.c_contiguous:
+        return False
+    target = out.reshape(out_shape)
+
+    def body(lo: int, hi: int) -> None:
+        func(*(v[lo:hi] if _is_chunkable(v) else v for v in views), out=target[lo:hi])
+
+    parallel.parallel_for(bounds, body)
+    return True
+
+
 def _chunk_plan(
     operands: Sequence[Any], shape: tuple[int, ...]
 ) -> tuple[list[Any], list[tuple[int, int]], tuple[int, ...]] | None:

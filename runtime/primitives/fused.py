@@ -38,7 +38,6 @@ from jetlag.runtime.primitives.fused_body import (
     body_facts,
     elementwise_lambda,
     evaluate_elementwise,
-    kernel_scalar,
 )
 from jetlag.runtime.primitives.parallel import MIN_CHUNK_ELEMENTS, chunk_bounds, parallel_for
 from jetlag.runtime.primitives.registry import REGISTRY, primitive
@@ -119,7 +118,7 @@ def _new_kernel_plan(
                 return None
             layout += "a"
             types.append(numpy_type("numpy", operand.dtype))
-        elif kernel_scalar(operand) and type_of(operand) is not None:
+        elif not isinstance(operand, np.ndarray) and type_of(operand) is not None:
             layout += "s"
             types.append(type_of(operand))  # type: ignore[arg-type]
         else:

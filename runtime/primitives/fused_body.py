@@ -27,7 +27,6 @@ _FUSABLE_CATEGORIES = frozenset({"elementwise", "operator"})
 _NOT_FUSABLE = frozenset({"__not", "nan_to_num"})
 #: The dtypes generated kernels read and write.
 KERNEL_DTYPES = frozenset(np.dtype(name) for name in ("float64", "int64", "bool"))
-_KERNEL_SCALARS = (bool, int, float, np.bool_, np.int64, np.float64)
 
 _lock = fork_safe_lock()
 _facts: dict[tuple[int, tuple[str, ...]], tuple[Node, bool, bool]] = {}
@@ -93,14 +92,6 @@ def _elementwise(body: Node, params: Sequence[str]) -> bool:
         elif not (isinstance(node, Call) and not node.kwargs and fusable_call(node.name)):
             return False
     return True
-
-
-def kernel_scalar(value: Any) -> bool:
-    """Whether a scalar operand passes to a generated kernel unchanged: a bool, a float or
-    an int that fits int64 (Python's or NumPy's 64-bit types)."""
-    if not isinstance(value, _KERNEL_SCALARS):
-        return False
-    return not isinstance(value, int) or -(2**63) <= value < 2**63
 
 
 #: The attribute an error raised while evaluating a body carries: the body's node that

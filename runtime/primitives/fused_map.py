@@ -34,7 +34,6 @@ from jetlag.runtime.primitives.fused_body import (
     body_facts,
     elementwise_lambda,
     evaluate_elementwise,
-    kernel_scalar,
 )
 from jetlag.runtime.primitives.parallel import chunk_bounds, parallel_for
 from jetlag.runtime.primitives.registry import primitive
@@ -64,8 +63,8 @@ def _plan(operands: tuple, params: tuple[str, ...], body: Node) -> tuple[str, tu
         else:
             # A 0-D array takes part in NumPy's promotion as a NumPy scalar does.
             scalar = operand[()] if isinstance(operand, np.ndarray) else operand
-            found = type_of(scalar)
-            if found is None or not kernel_scalar(scalar):
+            found = type_of(scalar)  # None for what a kernel cannot hold (big ints, complex)
+            if found is None:
                 return None
             layout += "s"
             inputs.append(scalar)

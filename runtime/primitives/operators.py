@@ -18,10 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from jetlag.runtime.primitives import parallel
 from jetlag.runtime.primitives.arguments import argument_errors
-from jetlag.runtime.primitives.chunking import bounds_for, is_large
-from jetlag.runtime.primitives.elementwise_engine import apply_ufunc
+from jetlag.runtime.primitives.chunking import is_large
+from jetlag.runtime.primitives.elementwise_engine import apply_into, apply_ufunc
 from jetlag.runtime.primitives.kernels_elementwise import has_kernel
 from jetlag.runtime.primitives.registry import primitive
 
@@ -132,15 +131,8 @@ def _chunked_in_place(ufunc: np.ufunc, a: np.ndarray, b: Any) -> bool:
     if not _in_place_operand(b):
         return False
     array = isinstance(b, np.ndarray)
-    if array:
-        # NumPy buffers an operand overlapping the output; chunks would not.
-        if np.may_share_memory(a, b):
-            return False
-        try:
-            if np.broadcast_shapes(a.shape, b.shape) != a.shape:
-                return False
-        except ValueError:
-            return False
+    if array and np.may_share_memory(a, b):
+        return False  # NumPy buffers an operand overlapping the output; chunks would not
     # Type resolution and the same_kind cast check do not depend on sizes: an empty call
     # fails exactly when the real one would (before writing anything).
     probe = np.empty((0,), a.dtype)
@@ -148,23 +140,7 @@ def _chunked_in_place(ufunc: np.ufunc, a: np.ndarray, b: Any) -> bool:
         ufunc(probe, np.empty((0,), b.dtype) if array else b, out=probe)
     except Exception:  # noqa: BLE001 - the caller's single call raises NumPy's error
         return False
-    flat = a.flags.c_contiguous and (not array or (b.shape == a.shape and b.flags.c_contiguous))
-    if flat:
-        out, operand = a.reshape(-1), b.reshape(-1) if array else b
-        bounds = bounds_for(a.size)
-    else:
-        row = a.size // a.shape[0]
-        out, operand = a, np.broadcast_to(b, a.shape) if array else b
-        bounds = bounds_for(a.shape[0], row)
-    if len(bounds) <= 1:
-        return False
-
-    def body(lo: int, hi: int) -> None:
-        piece = out[lo:hi]
-        ufunc(piece, operand[lo:hi] if array else operand, out=piece)
-
-    parallel.parallel_for(bounds, body)
-    return True
+    return apply_into(ufunc, (a, b), a)
 
 
 def _in_place_impl(python_op: Callable[[Any, Any], Any], ufunc: np.ufunc) -> Callable[..., Any]:

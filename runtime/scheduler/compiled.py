@@ -71,7 +71,6 @@ if TYPE_CHECKING:  # pragma: no cover
 #: After Ctrl-C, how long the driver waits for the compiled loop to see its stop flag.
 STOP_GRACE_S = 5.0
 _WAIT_SLICE_S = 0.05
-_TRUTH_FORMS = frozenset({"while", "if", "__and", "__or"})
 
 
 @dataclass(frozen=True)
@@ -179,12 +178,6 @@ def _failure(run: Run, sites: tuple[Node, ...], loop: Call, where: int, error: B
     message = store_error_message(error)
     if message is not None:
         error = ValueError(message)
-    if isinstance(error, ValueError) and getattr(site, "name", "") in _TRUTH_FORMS:
-        return run.error(
-            site,
-            f"condition is not a single truth value: {error}",
-            hint="Reduce it first, e.g. with all(...) or any(...).",
-        )
     return describe_failure(error, site, run.program)
 
 

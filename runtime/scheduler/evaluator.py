@@ -13,7 +13,6 @@ semantics exact while unrelated work goes on.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -70,7 +69,7 @@ class Run(InPlaceWrites):
         self.parent = self.guid
         self._inflight: dict[Future, int] = {}  # unfinished task -> issue order
         self._failures: list[tuple[int, BaseException]] = []
-        self._sequence = itertools.count()
+        self._issued = 0  # tasks issued so far: the next one's place in program order
 
     # -- measurement -------------------------------------------------------------------
 
@@ -304,7 +303,8 @@ class Run(InPlaceWrites):
         task = PrimitiveTask(self, node, impl, args, kwargs, self.parent)
         future = task.future
         inflight = self._inflight
-        inflight[future] = next(self._sequence)  # dict: ordered oldest first
+        inflight[future] = self._issued  # dict: ordered oldest first
+        self._issued += 1
         future.add_done_callback(self._task_done)
         task.start(dependencies)
         if len(inflight) > MAX_TASKS_AHEAD:
@@ -326,6 +326,14 @@ class Run(InPlaceWrites):
     def failures_so_far(self) -> bool:
         """Whether a task of this run has failed (its error is reported at the end)."""
         return bool(self._failures)
+
+    def issued_so_far(self) -> int:
+        """How many tasks were issued: a mark in program order for `failed_before`."""
+        return self._issued
+
+    def failed_before(self, mark: int) -> bool:
+        """Whether a task issued before `mark` (issued_so_far() then) has failed."""
+        return any(0 <= sequence < mark for sequence, _ in self._failures)
 
     def raise_earlier_failure(self) -> None:
         """Wait for every task issued so far and raise the earliest failure among them:

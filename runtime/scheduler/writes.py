@@ -37,6 +37,8 @@ class InPlaceWrites:
     issue: Callable[..., Any]
     inflight: Callable[[], list[Future]]
     failures_so_far: Callable[[], bool]
+    issued_so_far: Callable[[], int]
+    failed_before: Callable[[int], bool]
     raise_earlier_failure: Callable[[], None]
 
     def init_writes(self) -> None:
@@ -80,18 +82,19 @@ class InPlaceWrites:
             self.raise_earlier_failure()  # Python stopped at that error: no write
         earlier = tuple(self.inflight())
         if earlier:
-            impl = self._unless_earlier_failed(impl)
+            impl = self._unless_earlier_failed(impl, self.issued_so_far())
         result = self.issue(node, impl, args, kwargs, extra_dependencies=earlier)
         if isinstance(result, Future) and not result.done():
             self._fence_on(result, target)
         return result
 
-    def _unless_earlier_failed(self, impl: Callable[..., Any]) -> Callable[..., Any]:
-        """`impl`, skipped when a task issued before it failed: Python stops at the first
-        error, so the write would never have happened (the run reports that error)."""
+    def _unless_earlier_failed(self, impl: Callable[..., Any], mark: int) -> Callable[..., Any]:
+        """`impl`, skipped when a task issued before it (before `mark`) failed: Python stops
+        at the first error, so the write would never have happened (the run reports that
+        error). Tasks issued after it may fail first without stopping it."""
 
         def write(*args: Any, **kwargs: Any) -> Any:
-            if self.failures_so_far():
+            if self.failed_before(mark):
                 raise RunCancelled("an earlier statement failed")
             return impl(*args, **kwargs)
 

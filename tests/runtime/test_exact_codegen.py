@@ -334,3 +334,18 @@ def test_integers_that_overflow_in_a_fused_kernel_wrap_as_numpy_says():
     got = physl(wraps_then_divides)(b)
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == expected.dtype and got[818] == -(2**63)
+
+
+def write_then_an_error(a, big, flags):
+    b = big * 2.0  # a task still running when the write is issued: the write waits for it
+    a[0] = 7.0
+    c = -(flags & (b[0] > 0))  # TypeError, in a task ready with the write, after b
+    return b, c
+
+
+@pytest.mark.parametrize("optimize", [False, True])
+def test_a_write_before_a_failing_statement_still_happens(optimize):
+    a, big, flags = np.zeros(3), np.ones(2_000_000), np.ones((129, 128), dtype=bool)
+    with pytest.raises(TypeError, match="boolean negative"):
+        physl(write_then_an_error, optimize=optimize)(a, big, flags)
+    np.testing.assert_array_equal(a, [7.0, 0.0, 0.0])  # as in Python: written, then the error
