@@ -1,4 +1,5 @@
-"""The `jetlag` command: `jetlag physl FILE.physl [ARG ...]` runs hand-written PhySL.
+"""The `jetlag` command: `jetlag physl FILE.physl [ARG ...]` runs hand-written PhySL;
+`jetlag trace import|list|export|delete` manages the trace store of the kernel and server.
 
 Arguments are Python literals (`3`, `1e-5`, `True`, `(2, 3)`, parsed with
 ast.literal_eval, never eval) or `.npy`/`.npz` files (loaded with allow_pickle=False).
@@ -42,6 +43,7 @@ def parse_argument(text: str) -> Any:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `jetlag` console script."""
     from jetlag.runtime.errors import JetLagError
+    from jetlag.runtime.store.commands import add_trace_commands, run_trace_command
 
     parser = argparse.ArgumentParser(prog="jetlag", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -49,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("file", type=Path)
     run.add_argument("args", nargs="*", help="arguments for the PhySL function")
     run.add_argument("--threads", type=int, default=None, help="worker threads (default: cores)")
+    add_trace_commands(commands)
     options = parser.parse_args(argv)
+    if options.command == "trace":
+        return run_trace_command(options)
 
     from jetlag.runtime.api import run_physl
 

@@ -1,0 +1,390 @@
+"""The trace store: one index (SQLite `traces` table) plus one folder per trace.
+
+The kernel, the server, the CLI and job runners share it, each with its own `TraceStore`.
+A trace becomes visible only when complete: it is written into
+`<root>/traces/.partial-<id>-<pid>/`, renamed to `<root>/traces/<id>/`, and only then its
+row is inserted. A crash leaves a partial folder (or, between rename and insert, a folder
+without a row); `cleanup` removes those once their process is dead or they are a minute
+old (leftovers.py). Deleting removes the row first, then the folder. Every method is safe
+to call from several threads; the SQL lives in index.py, a folder's contents in
+writing.py/loading.py, imports in importing.py, the download in exporting.py, and
+`save_async`'s thread in background.py. This module orchestrates them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import shutil
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from jetlag.runtime.measure.trace import Trace
+from jetlag.runtime.store import database
+from jetlag.runtime.store.background import BackgroundWriter
+from jetlag.runtime.store.columns import TraceColumns
+from jetlag.runtime.store.errors import (
+    ArchiveTooLarge,
+    StoreError,
+    TraceNotFound,
+    check_count,
+    check_job_id,
+    check_label,
+    check_origin,
+    check_text,
+    check_trace_id,
+)
+from jetlag.runtime.store.exporting import build_export, remove_export, scratch_folder
+from jetlag.runtime.store.importing import import_into
+from jetlag.runtime.store.index import TraceIndex
+from jetlag.runtime.store.leftovers import remove_leftovers
+from jetlag.runtime.store.loading import load_folder
+from jetlag.runtime.store.unpacking import DEFAULT_MAX_BYTES, DEFAULT_MAX_MEMBERS
+from jetlag.runtime.store.writing import (
+    META_FILE,
+    OTF2_DIR,
+    SOURCE_FILE,
+    TREE_PHYSL,
+    TraceSnapshot,
+    read_meta,
+    write_json,
+    write_trace,
+)
+
+TRACES_DIR = "traces"
+DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
+UPLOAD_FILE = ".upload"
+_COLUMNS_CACHE = 32
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def _display_name(filename: str | None) -> str:
+    """A client's file name as shown in messages: its last part, printable, short."""
+    name = Path(str(filename or "upload").replace("\\", "/")).name[:100] or "upload"
+    return "".join(c if c.isprintable() else "?" for c in name)
+
+
+def _taken(trace_id: str) -> StoreError:
+    return StoreError(
+        f"trace {trace_id} already exists; save without trace_id to get a new id",
+        "trace_id",
+        409,
+    )
+
+
+class TraceStore:
+    """Save, import, list, load, export and delete traces (see the module docstring)."""
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = database.open_root(root)
+        self.traces_dir = self.root / TRACES_DIR
+        self.traces_dir.mkdir(mode=0o700, exist_ok=True)
+        self.index = TraceIndex(self.root)
+        self._lock = threading.Lock()
+        self._columns: OrderedDict[str, TraceColumns] = OrderedDict()
+        self._writer: BackgroundWriter | None = None
+        self.cleanup()
+
+    def _folder(self, trace_id: str) -> Path:
+        return self.traces_dir / trace_id
+
+    def new_id(self) -> str:
+        """A fresh trace id: "t" + 12 random lowercase hex digits."""
+        return "t" + secrets.token_hex(6)
+
+    def cleanup(self) -> int:
+        """Remove leftovers of crashed writers (see leftovers.py); returns how many."""
+        return remove_leftovers(self.traces_dir, self.index.ids)
+
+    # -- saving ------------------------------------------------------------------------
+
+    def _fields(self, trace_id, label, origin, notebook, cell, job_id) -> dict[str, Any]:
+        """Validated provenance of a new trace (raises StoreError naming the field)."""
+        if trace_id is not None and self.index.row(check_trace_id(trace_id)) is not None:
+            raise _taken(trace_id)
+        return {
+            "id": self.new_id() if trace_id is None else check_trace_id(trace_id),
+            "label": check_label(label),
+            "origin": check_origin(origin),
+            "notebook": check_text(notebook, "notebook"),
+            "cell": check_text(cell, "cell"),
+            "job_id": check_job_id(job_id),
+            "created_at": _now(),
+        }
+
+    def _partial(self, trace_id: str) -> Path:
+        path = self.traces_dir / f".partial-{trace_id}-{os.getpid()}"
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:  # the same explicit id saved twice at once
+            raise _taken(trace_id) from None
+        return path
+
+    def _publish(self, partial: Path, row: dict[str, Any]) -> None:
+        """Rename the finished folder into place, then list it (the commit point)."""
+        trace_id = row["id"]
+        final = self._folder(trace_id)
+        if final.exists():
+            raise _taken(trace_id)
+        try:
+            partial.rename(final)
+        except OSError:  # another writer renamed its folder there first
+            raise _taken(trace_id) from None
+        try:
+            self.index.insert(row)
+        except BaseException:
+            shutil.rmtree(final, ignore_errors=True)
+            raise
+
+    def _write(
+        self, snapshot: TraceSnapshot, fields: dict[str, Any], partial: Path | None = None
+    ) -> str:
+        partial = partial if partial is not None else self._partial(fields["id"])
+        try:
+            row = write_trace(snapshot, partial, fields)
+            self._publish(partial, row)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)  # gone already when published
+        return fields["id"]
+
+    def save(
+        self,
+        trace: Trace,
+        *,
+        trace_id: str | None = None,
+        label: str | None = None,
+        origin: str = "save",
+        notebook: str | None = None,
+        cell: str | None = None,
+        job_id: str | None = None,
+        location_prefix: str | None = None,
+    ) -> str:
+        """Store `trace` now; returns its id. `location_prefix` names locations "prefix/thread"."""
+        fields = self._fields(trace_id, label, origin, notebook, cell, job_id)
+        prefix = check_text(location_prefix, "location_prefix", limit=200)
+        return self._write(TraceSnapshot.of(trace, prefix), fields)
+
+    def save_async(self, trace: Trace, **options: Any) -> str:
+        """Like `save`, but returns the id at once and writes on the store's background
+        thread (arguments are checked now; a failed write is logged, see `failures`)."""
+        fields = self._fields(
+            options.pop("trace_id", None),
+            options.pop("label", None),
+            options.pop("origin", "save"),
+            options.pop("notebook", None),
+            options.pop("cell", None),
+            options.pop("job_id", None),
+        )
+        prefix = check_text(options.pop("location_prefix", None), "location_prefix", limit=200)
+        if options:
+            raise TypeError(f"save_async() got unexpected arguments {sorted(options)}")
+        snapshot = TraceSnapshot.of(trace, prefix)
+        with self._lock:
+            if self._writer is None:
+                self._writer = BackgroundWriter()
+        self._writer.submit(fields["id"], lambda: self._write(snapshot, fields))
+        return fields["id"]
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait for the background saves queued so far; False when `timeout` s ran out."""
+        return True if self._writer is None else self._writer.flush(timeout)
+
+    @property
+    def failures(self) -> dict[str, str]:
+        """{trace id: error} of background saves that failed in this process."""
+        return {} if self._writer is None else dict(self._writer.failures)
+
+    # -- importing ---------------------------------------------------------------------
+
+    def _import(
+        self, source: Path | bytes, name: str, field: str, label, origin, max_bytes, max_members
+    ) -> str:
+        fields = self._fields(None, label, origin, None, None, None)
+        check_count(max_bytes, "max_bytes", low=1, high=1 << 50)
+        check_count(max_members, "max_members", low=1, high=1 << 30)
+        partial = self._partial(fields["id"])
+        try:
+            if isinstance(source, bytes):
+                # Uploaded bytes land inside the partial folder: a crash leaves nothing else.
+                upload = partial / UPLOAD_FILE
+                upload.write_bytes(source)
+                source = upload
+            trace = import_into(
+                source,
+                partial,
+                name=name,
+                field=field,
+                max_bytes=max_bytes,
+                max_members=max_members,
+            )
+            (partial / UPLOAD_FILE).unlink(missing_ok=True)
+            return self._write(TraceSnapshot.of(trace), fields, partial)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+
+    def import_path(
+        self,
+        path: str | Path,
+        *,
+        label: str | None = None,
+        origin: str = "import",
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_members: int = DEFAULT_MAX_MEMBERS,
+        name: str | None = None,
+        field: str = "path",
+    ) -> str:
+        """Import a saved trace folder, an OTF2 anchor/folder, or a .zip/.tar(.gz) holding
+        one; returns the new id. Bad input raises BadArchive (400) / ArchiveTooLarge (413)
+        naming `field`; `name` is how messages call the input (default: the path -- a
+        server passes the upload's file name so its spool path is not shown)."""
+        path = Path(path).expanduser()
+        shown = _display_name(name) if name is not None else str(path)
+        return self._import(path, shown, field, label, origin, max_bytes, max_members)
+
+    def import_archive_bytes(
+        self,
+        data: bytes,
+        filename: str,
+        *,
+        label: str | None = None,
+        origin: str = "upload",
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_members: int = DEFAULT_MAX_MEMBERS,
+    ) -> str:
+        """Import an uploaded .zip/.tar(.gz) given as bytes; `filename` only names it in errors."""
+        name = _display_name(filename)
+        if len(data) > max_bytes:
+            raise ArchiveTooLarge(
+                f"{name} is {len(data)} bytes, more than the limit {max_bytes} (max_bytes); "
+                "upload a smaller trace or raise the limit",
+                "file",
+            )
+        return self._import(data, name, "file", label, origin, max_bytes, max_members)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _row(self, trace_id: str) -> dict[str, Any]:
+        row = self.index.row(check_trace_id(trace_id))
+        if row is None:
+            raise TraceNotFound(trace_id)
+        return row
+
+    def list(
+        self,
+        *,
+        origin: str | None = None,
+        job_id: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Stored traces, newest first, as JSON-ready rows (see ROW_FIELDS)."""
+        check_count(limit, "limit", low=1, high=MAX_LIMIT)
+        check_count(offset, "offset", low=0, high=1 << 62)
+        return self.index.select(origin=origin, job_id=job_id, limit=limit, offset=offset)
+
+    def count(self, *, origin: str | None = None, job_id: str | None = None) -> int:
+        """How many stored traces match the filters (for paging)."""
+        return self.index.count(origin=origin, job_id=job_id)
+
+    def get(self, trace_id: str) -> dict[str, Any]:
+        """The row of `trace_id` plus a summary of its meta.json and columns."""
+        row = self._row(trace_id)
+        folder = self._folder(trace_id)
+        meta = read_meta(folder)
+        document = self.columns(trace_id).document
+        row.update(
+            root_guid=meta.get("root_guid"),
+            host=meta.get("host"),
+            threads=meta.get("threads"),
+            clock_offset_ns=meta.get("clock_offset_ns"),
+            source_file=meta.get("source_file"),
+            metadata=meta.get("metadata", {}),
+            location_names=document["locations"],
+            primitives=len(document["primitives"]),
+            counters=document["counters"],
+            has_tree=(folder / TREE_PHYSL).is_file(),
+            has_source=(folder / SOURCE_FILE).is_file(),
+            has_otf2=(folder / OTF2_DIR).is_dir(),
+        )
+        return row
+
+    def directory(self, trace_id: str) -> Path:
+        """The folder of a stored trace (raises TraceNotFound)."""
+        self._row(trace_id)
+        return self._folder(trace_id)
+
+    def columns(self, trace_id: str) -> TraceColumns:
+        """The trace's columns, memory-mapped (cached per id)."""
+        folder = self.directory(trace_id)  # also when cached: it may have been deleted
+        with self._lock:
+            cached = self._columns.get(trace_id)
+            if cached is not None:
+                self._columns.move_to_end(trace_id)
+                return cached
+        columns = TraceColumns.open(folder)
+        with self._lock:
+            self._columns[trace_id] = columns
+            while len(self._columns) > _COLUMNS_CACHE:
+                self._columns.popitem(last=False)
+        return columns
+
+    def load(self, trace_id: str) -> Trace:
+        """The stored trace as the runtime's Trace (events, counters, tree, source, profile)."""
+        return load_folder(self._folder(trace_id), self.columns(trace_id))
+
+    def export_zip(self, trace_id: str) -> Path:
+        """A zip of every format (otf2/, Chrome JSON, tree, profile, source), made once."""
+        folder = self.directory(trace_id)
+        scratch = scratch_folder(self.traces_dir, trace_id)
+        try:
+            return build_export(folder, trace_id, self.load(trace_id), scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    # -- changing ----------------------------------------------------------------------
+
+    def relabel(self, trace_id: str, label: str) -> dict[str, Any]:
+        """Set the label ('' clears it); returns the updated row."""
+        check_trace_id(trace_id)
+        if not isinstance(label, str):
+            check_text(label, "label", optional=False)
+        label = check_label(label)
+        if not self.index.set_label(trace_id, label):
+            raise TraceNotFound(trace_id)
+        folder = self._folder(trace_id)
+        try:
+            meta = read_meta(folder)
+            meta["label"] = label
+            write_json(folder / META_FILE, meta)
+            remove_export(folder)
+        except FileNotFoundError:  # deleted meanwhile; the index said it existed
+            raise TraceNotFound(trace_id) from None
+        return self._row(trace_id)
+
+    def delete(self, trace_id: str) -> None:
+        """Remove a trace: its row first (it disappears at once), then its folder."""
+        check_trace_id(trace_id)
+        deleted = self.index.remove(trace_id)
+        with self._lock:
+            self._columns.pop(trace_id, None)
+        if not deleted:
+            raise TraceNotFound(trace_id)
+        trash = self.traces_dir / f".trash-{trace_id}-{secrets.token_hex(4)}-{os.getpid()}"
+        try:
+            self._folder(trace_id).rename(trash)
+        except FileNotFoundError:
+            return
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def close(self) -> None:
+        """Close the index connection (reopened on next use)."""
+        self.index.close()
+
+    def __repr__(self) -> str:
+        return f"<TraceStore {self.root}>"
