@@ -1,0 +1,110 @@
+"""A job's options (threads, trace level, time limit, label, optimize): checked and defaulted.
+
+Every value is checked before anything is stored; a bad one is a JobError naming the
+field as `options.<name>`. The checked options are plain JSON (they go into the manifest
+and the jobs table). This module must not know about machines beyond their limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jetlag.runtime.jobs.errors import JobError
+
+TRACE_LEVELS = ("off", "profile", "events")
+MAX_THREADS = 1024
+MIN_TIME_LIMIT_S = 1
+MAX_TIME_LIMIT_S = 7 * 24 * 3600
+DEFAULT_TIME_LIMIT_S = 3600
+MAX_LABEL = 200
+
+#: Option names and what each one is, for messages.
+KNOWN = {
+    "threads": "worker threads of the job's task pool (1..1024; default: the machine's cores)",
+    "trace": "trace level: 'off', 'profile' or 'events' (default 'events')",
+    "time_limit_s": "seconds the job may run (1..604800; default 3600)",
+    "label": "a label of at most 200 characters shown in job lists",
+    "optimize": "run the optimizing passes (true, the default) or not (false)",
+}
+
+
+def _whole(name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise JobError(
+                f"options.{name} must be a whole number from {low} to {high}, got {value!r}",
+                f"options.{name}",
+            )
+    if not low <= value <= high:
+        raise JobError(
+            f"options.{name} must be from {low} to {high}, got {value}", f"options.{name}"
+        )
+    return value
+
+
+def check_options(
+    options: Mapping[str, Any] | None,
+    *,
+    max_time_limit_s: int = MAX_TIME_LIMIT_S,
+    default_time_limit_s: int = DEFAULT_TIME_LIMIT_S,
+) -> dict[str, Any]:
+    """The options with defaults filled in, or a JobError naming the first bad one.
+
+    `max_time_limit_s` and `default_time_limit_s` come from the machine's configuration.
+    """
+    if options is None:
+        options = {}
+    if not isinstance(options, Mapping):
+        raise JobError(
+            f"options must be an object with the keys {', '.join(KNOWN)}, "
+            f"got {type(options).__name__}",
+            "options",
+        )
+    for name in options:
+        if name not in KNOWN:
+            known = "; ".join(f"{key}: {text}" for key, text in KNOWN.items())
+            raise JobError(f"unknown option {name!r}; the options are {known}", f"options.{name}")
+    checked: dict[str, Any] = {}
+    threads = options.get("threads")
+    checked["threads"] = None if threads is None else _whole("threads", threads, 1, MAX_THREADS)
+    trace = options.get("trace", "events")
+    if trace not in TRACE_LEVELS:
+        raise JobError(
+            f"options.trace must be one of {', '.join(TRACE_LEVELS)}, got {trace!r}",
+            "options.trace",
+        )
+    checked["trace"] = trace
+    limit = options.get("time_limit_s")
+    top = min(max_time_limit_s, MAX_TIME_LIMIT_S)
+    checked["time_limit_s"] = (
+        min(default_time_limit_s, top)
+        if limit is None
+        else _whole("time_limit_s", limit, MIN_TIME_LIMIT_S, top)
+    )
+    label = options.get("label")
+    if label is not None:
+        if not isinstance(label, str):
+            raise JobError(
+                f"options.label must be a string, got {type(label).__name__}", "options.label"
+            )
+        if len(label) > MAX_LABEL:
+            raise JobError(
+                f"options.label has {len(label)} characters; at most {MAX_LABEL} are allowed",
+                "options.label",
+            )
+        if any(ord(ch) < 32 for ch in label):
+            raise JobError(
+                "options.label must not contain control characters (newlines, tabs)",
+                "options.label",
+            )
+    checked["label"] = label
+    optimize = options.get("optimize", True)
+    if not isinstance(optimize, bool):
+        raise JobError(
+            f"options.optimize must be true or false, got {optimize!r}", "options.optimize"
+        )
+    checked["optimize"] = optimize
+    return checked
