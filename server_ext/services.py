@@ -1,0 +1,133 @@
+"""What the REST handlers call: the trace store, the job service and the trace queries.
+
+`Services` is the manager of the dask-labextension pattern: the handlers stay thin (parse,
+call, write JSON) and everything they call lives here, usable without HTTP. It also owns
+the thread pool that keeps blocking work (imports, queries on big traces, zip export,
+job submission checks) off the server's event loop, and a small LRU of `TraceQueries`,
+one per trace id, so derived indices are built once per trace and reused.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jetlag.runtime.jobs.service import JobService
+    from jetlag.runtime.store.traces import TraceStore
+    from jetlag.server_ext.queries import TraceQueries
+
+
+class Services:
+    """The store, the job service, a cache of trace queries and a worker pool."""
+
+    def __init__(
+        self,
+        store: TraceStore,
+        jobs: JobService,
+        *,
+        cache_size: int = 8,
+        workers: int = 4,
+    ) -> None:
+        self.store = store
+        self.jobs = jobs
+        self.cache_size = max(1, int(cache_size))
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jetlag-api")
+        self._queries: OrderedDict[str, TraceQueries] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(
+        cls,
+        root: str | Path | None = None,
+        *,
+        cache_size: int = 8,
+        workers: int = 4,
+        start: bool = True,
+    ) -> Services:
+        """Open the store at `root` ($JETLAG_STORE / the Jupyter data dir when None).
+
+        With `start`, the job service re-attaches to the jobs a previous server left
+        running (or marks vanished ones failed) and starts watching them.
+        """
+        from jetlag.runtime.jobs.service import JobService
+        from jetlag.runtime.store.traces import TraceStore
+
+        store = TraceStore(root)
+        jobs = JobService(store.root)
+        services = cls(store, jobs, cache_size=cache_size, workers=workers)
+        if start:
+            jobs.reattach()
+            jobs.start_monitor()
+        return services
+
+    def queries(self, trace_id: str) -> TraceQueries:
+        """The (cached) `TraceQueries` of trace `trace_id`; TraceNotFound when unknown.
+
+        Blocking (maps the columns, may build derived indices): call it off the event loop.
+        """
+        with self._lock:
+            cached = self._queries.get(trace_id)
+            if cached is not None:
+                self._queries.move_to_end(trace_id)
+                return cached
+        from jetlag.server_ext.queries import TraceQueries
+
+        # Built outside the lock so one big trace does not hold up queries on others;
+        # two threads building the same one at once is harmless (the second wins).
+        queries = TraceQueries(self.store.columns(trace_id), self.store.directory(trace_id))
+        with self._lock:
+            self._queries[trace_id] = queries
+            self._queries.move_to_end(trace_id)
+            while len(self._queries) > self.cache_size:
+                self._queries.popitem(last=False)
+        return queries
+
+    def forget(self, trace_id: str) -> None:
+        """Drop the cached queries of a trace (after it was deleted)."""
+        with self._lock:
+            self._queries.pop(trace_id, None)
+
+    def delete_trace(self, trace_id: str) -> None:
+        """Delete a trace from the store and from the query cache."""
+        self.forget(trace_id)
+        self.store.delete(trace_id)
+        self.forget(trace_id)
+
+    def submit_job(self, arguments: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Submit a job from the REST API: (the job, whether its idempotency key named an
+        existing job -- then nothing new was submitted)."""
+        key = arguments.get("idempotency_key")
+        known = key is not None and self.jobs.records.by_key(key) is not None
+        job = self.jobs.submit(origin="rest", **arguments)
+        # A concurrent first submission with the same key may win between the check and
+        # the submit; JobService then returns that job, and `existing` says so if it tells.
+        return job, bool(job.pop("existing", known))
+
+    def trace_of_job(self, job_id: str) -> dict[str, Any]:
+        """`{"job_id", "trace_id"}` of a job whose trace is in the store (JobError if none)."""
+        job = self.jobs.get(job_id)
+        trace_id = job.get("trace_id")
+        if not trace_id:
+            from jetlag.runtime.jobs.errors import JobError
+
+            raise JobError(
+                f"job {job_id} has no trace in the store yet (state {job.get('state')}); "
+                "a job's trace is stored when it ends, unless its option trace is 'off'",
+                "job_id",
+                404,
+            )
+        return {"job_id": job_id, "trace_id": trace_id}
+
+    def close(self) -> None:
+        """Server shutdown: stop watching jobs (they keep running) and the worker pool,
+        finish background trace writes, close the index."""
+        try:
+            self.jobs.close()
+        finally:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.store.flush(timeout=5)
+            self.store.close()
