@@ -132,7 +132,7 @@ class CellFunction(PhySLFunction):
         except KeyboardInterrupt:
             raise interrupted(f"function {self.__name__}", self._label) from None
         if state.trace_mode != "off":
-            state.collect(self.compiled.entry, self.trace)
+            state.collect(self.compiled.entry, self._measurement)
         return value
 
     def __repr__(self) -> str:

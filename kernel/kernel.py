@@ -3,8 +3,10 @@
 Subclassing `IPythonKernel` (not the bare wrapper `Kernel`) keeps everything a notebook
 expects from a Python kernel -- comms and widgets, rich display, history, is_complete,
 interrupt and restart -- while `PhySLShell` compiles cells and `completion` adds the
-primitives to completion and inspection. Cells are Python syntax, so the language is
-`python` (editors highlight it as such); the kernel is named `physl`, shown as "PhySL".
+primitives to completion and inspection; the trace saver is told when the kernel is busy,
+so traces are written between requests (store_saving.py). Cells are Python syntax, so
+the language is `python` (editors highlight it as such); the kernel is named `physl`,
+shown as "PhySL".
 This module only wires those parts together; it holds no cell logic.
 """
 
@@ -39,6 +41,17 @@ class PhySLKernel(IPythonKernel):
             {"text": "NumPy", "url": "https://numpy.org/doc/stable/"},
         ]
     ).tag(config=True)
+
+    async def dispatch_shell(self, msg: Any) -> None:
+        """ipykernel's dispatch_shell, telling the trace saver when the kernel is busy."""
+        saver = self.shell.jetlag.saver
+        saver.busy()
+        try:
+            await super().dispatch_shell(msg)
+        finally:
+            # After the reply and the idle status went out: traces are written between
+            # requests, never while a cell runs (store_saving.py).
+            saver.idle()
 
     def do_complete(self, code: str, cursor_pos: int | None) -> dict[str, Any]:
         """IPython's completions plus PhySL primitives."""

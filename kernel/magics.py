@@ -4,8 +4,10 @@
   and why) and its PhySL; `%physl name` shows the PhySL of a compiled function.
 - `%%physl [names...]` runs the cell as hand-written PhySL (`run_physl`); when its value
   is a function, it is called with the named notebook variables. Its value is displayed.
-- `%trace [off|profile|events]` sets what compiled code records (and, when given
-  explicitly, prints a one-line summary after each compiled cell).
+- `%trace [off|profile|events] [--cap N]` sets what compiled code records (and, when
+  given explicitly, prints a one-line summary after each compiled cell) and how many task
+  events a trace keeps; `%trace save on|off` whether traces go to the trace store;
+  `%trace` alone shows the three.
 - `%threads [N|default]` sets the worker threads of compiled code.
 - `%bench [-r N] statement` times the statement compiled and as plain NumPy (bench.py).
 This module parses magic arguments and prints; the work is done elsewhere.
@@ -42,6 +44,48 @@ def format_report(state: KernelState) -> str:
             out.append(f"\n--- PhySL of {row.what} ({report.label}, {row.lines}) ---")
             out.append(row.physl.rstrip())
     return "\n".join(out)
+
+
+TRACE_USAGE = "usage: %trace [off|profile|events] [--cap N] or %trace save on|off"
+
+
+def parse_trace_arguments(words: list[str]) -> tuple[str | None, int | None]:
+    """(mode, cap) from `%trace` words such as ["events", "--cap", "10"]."""
+    mode: str | None = None
+    cap: int | None = None
+    rest = list(words)
+    while rest:
+        word = rest.pop(0)
+        if word == "--cap" or word.startswith("--cap="):
+            text = word[len("--cap=") :] if "=" in word else (rest.pop(0) if rest else "")
+            digits = text.replace("_", "").replace(",", "")
+            if not digits.isdigit() or int(digits) < 1:
+                raise UsageError(f"%trace --cap takes a positive whole number; got {text!r}")
+            cap = int(digits)
+        elif word in TRACE_MODES and mode is None:
+            mode = word
+        else:
+            raise UsageError(
+                f"%trace takes one of {', '.join(TRACE_MODES)}; got {word!r}. {TRACE_USAGE}"
+            )
+    return mode, cap
+
+
+def saving_text(state: KernelState) -> str:
+    """`on (store: /path)` or `off`."""
+    return f"on (store: {state.saver.where})" if state.saver.enabled else "off"
+
+
+def describe_tracing(state: KernelState) -> str:
+    """What `%trace` without arguments prints: mode, event cap and saving."""
+    saving = saving_text(state)
+    if state.saver.enabled and state.trace_mode == "off":
+        saving += "; nothing to save while the trace mode is off"
+    return (
+        f"trace mode: {state.trace_mode}\n"
+        f"event cap: {state.event_cap:,} task events per trace\n"
+        f"trace saving: {saving}"
+    )
 
 
 @magics_class
@@ -92,16 +136,30 @@ class PhySLMagics(Magics):
 
     @line_magic
     def trace(self, line: str) -> None:
-        """%trace [off|profile|events]: what compiled code records; no argument shows it."""
-        mode = line.strip()
-        if not mode:
-            print(f"trace mode: {self.state.trace_mode}")
+        """%trace [off|profile|events] [--cap N]: what compiled code records and how many
+        task events a trace keeps; %trace save on|off: whether traces go to the store;
+        no argument shows all three."""
+        words = line.split()
+        if not words:
+            print(describe_tracing(self.state))
             return
-        if mode not in TRACE_MODES:
-            raise UsageError(f"%trace takes one of {', '.join(TRACE_MODES)}; got {mode!r}")
-        self.state.trace_mode = mode
-        self.state.inline_summary = mode != "off"
-        print(f"trace mode: {mode}")
+        if words[0] == "save":
+            if len(words) != 2 or words[1] not in ("on", "off"):
+                raise UsageError("usage: %trace save on|off")
+            self.state.saver.enabled = words[1] == "on"
+            print(f"trace saving: {saving_text(self.state)}")
+            return
+        mode, cap = parse_trace_arguments(words)
+        if cap is not None:
+            self.state.event_cap = cap
+        if mode is not None:
+            self.state.trace_mode = mode
+            # An explicit mode asks for the one-line summary under each compiled cell.
+            self.state.inline_summary = mode != "off"
+        shown = [f"trace mode: {self.state.trace_mode}"]
+        if cap is not None:
+            shown.append(f"at most {cap:,} task events per trace")
+        print(", ".join(shown))
 
     @line_magic
     def threads(self, line: str) -> None:

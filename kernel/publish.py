@@ -8,7 +8,10 @@ may open after the cell ran), it is stored in the notebook with the cell that pr
 (so a saved notebook reopens with its traces) and any frontend without the JetLag
 renderer still shows the fallback line. The JSON is compact: the function, the cell, the
 wall time, the task count, the top primitives of the profile and the execution tree
-(`trace.tree.to_json()` with per-node counters); whole event logs stay in the kernel.
+(`trace.tree.to_json()` with per-node counters); whole event logs go to the trace store
+(store_saving.py) and the payload carries the stored trace's id (`trace_id`, null when
+saving is off or failed), so the panel can open the full trace from the output. Version 2
+added `trace_id`, `events_dropped` and `event_cap`.
 
 With an explicit `%trace profile` or `%trace events`, a short summary (time, tasks, top 3
 primitives) is also printed under the cell. This module formats and sends; it does not
@@ -21,18 +24,19 @@ import sys
 from typing import Any
 
 from jetlag.kernel.state import CollectedTrace
+from jetlag.kernel.store_saving import wall_ns
 from jetlag.runtime.measure.profile import ProfileEntry, format_ns
 from jetlag.runtime.measure.trace import Trace
 from jetlag.runtime.primitives.registry import REGISTRY
 
 MIME_TYPE = "application/vnd.jetlag.trace+json"
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2
 TOP = 10
 
 
 def task_count(trace: Trace) -> int:
-    """Task events of the run (kept in the metadata when only the profile was kept)."""
-    return len(trace.events) or int(trace.metadata.get("events_dropped", 0))
+    """Task events of the run: those kept plus those dropped (profile mode, the event cap)."""
+    return len(trace.events) + int(trace.metadata.get("events_dropped", 0))
 
 
 def top_primitives(trace: Trace, count: int = TOP) -> list[ProfileEntry]:
@@ -63,8 +67,11 @@ def trace_payload(collected: CollectedTrace, label: str) -> dict[str, Any]:
         "calls": collected.calls,
         "trace_mode": trace.metadata.get("trace_mode"),
         "start_time": trace.metadata.get("start_time"),
-        "wall_ns": int(trace.wall_ns),
+        "wall_ns": wall_ns(trace),
         "events": task_count(trace),
+        "events_dropped": int(trace.metadata.get("events_dropped", 0)),
+        "event_cap": trace.metadata.get("event_cap"),
+        "trace_id": collected.trace_id,
         "top": [
             {
                 "instance": e.instance,
@@ -84,9 +91,10 @@ def fallback_text(collected: CollectedTrace, label: str) -> str:
     """The text/plain line shown where no JetLag renderer is installed."""
     trace = collected.trace
     calls = f", {collected.calls} calls (last shown)" if collected.calls > 1 else ""
+    saved = f"; saved as {collected.trace_id}" if collected.trace_id else ""
     return (
-        f"JetLag trace of {trace.function} ({label}): {format_ns(trace.wall_ns)}, "
-        f"{task_count(trace):,} tasks{calls}"
+        f"JetLag trace of {trace.function} ({label}): {format_ns(wall_ns(trace))}, "
+        f"{task_count(trace):,} tasks{calls}{saved}"
     )
 
 
@@ -94,9 +102,8 @@ def inline_summary(collected: CollectedTrace) -> str:
     """One line: time, tasks and the top 3 primitives."""
     trace = collected.trace
     top = ", ".join(f"{e.instance} {format_ns(e.inclusive_ns)}" for e in top_primitives(trace, 3))
-    return f"[JetLag] {trace.function}: {format_ns(trace.wall_ns)}, {task_count(trace):,} tasks" + (
-        f"; top: {top}" if top else ""
-    )
+    head = f"[JetLag] {trace.function}: {format_ns(wall_ns(trace))}, {task_count(trace):,} tasks"
+    return head + (f"; top: {top}" if top else "")
 
 
 def publish_traces(shell: Any, traces: list[CollectedTrace], label: str, inline: bool) -> None:

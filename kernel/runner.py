@@ -14,10 +14,9 @@ from typing import Any
 
 from jetlag.kernel.state import KernelState
 from jetlag.kernel.tracebacks import interrupted, placed_runtime_error, renamed
-from jetlag.runtime.api import run_measured
+from jetlag.runtime.api import Measurement, run_measured
 from jetlag.runtime.errors import PhySLError, PhySLRuntimeError
 from jetlag.runtime.ir.nodes import Program
-from jetlag.runtime.measure.trace import Trace
 from jetlag.runtime.passes import optimize
 
 
@@ -35,8 +34,8 @@ def run_program(
     files: Mapping[str, str],
     label: str,
     trace_mode: str | None = None,
-) -> tuple[Any, Trace | None]:
-    """Call `entry` of `program` with `args`; returns (value, trace or None).
+) -> tuple[Any, Measurement | None]:
+    """Call `entry` of `program` with `args`; returns (value, what was measured or None).
 
     `files` maps the program's function names to their files (to place errors);
     `label` names the run in an interrupt report.
@@ -57,4 +56,4 @@ def run_program(
         raise renamed(error, state) from None
     except KeyboardInterrupt:
         raise interrupted(f"run {entry}", label) from None
-    return result.value, None if measurement is None else measurement.trace()
+    return result.value, measurement

@@ -241,7 +241,7 @@ class CellController:
         )
         self.covered.update(range(prepared.first, prepared.last + 1))
         args = tuple(self.namespace[name] for name in run.params)
-        value, trace = run_program(
+        value, measured = run_program(
             prepared.runs,
             prepared.entry,
             args,
@@ -255,7 +255,7 @@ class CellController:
                 self.namespace[name] = result
         if run.value_name is not None:
             self.values[prepared.last] = returned[-1]
-        self.state.collect(prepared.entry, trace)
+        self.state.collect(prepared.entry, measured)
 
     def _record_python(self, index: int, reason: str) -> None:
         stmt = self.plan.statements[index]

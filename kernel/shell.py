@@ -4,7 +4,8 @@
 after IPython has turned magics into calls and parsed the cell, `run_ast_nodes` plans
 the cell (cells.py), guards its candidate statements, hands the rewritten cell back to
 IPython (which keeps its displayhook, history, output capture and error replies) and,
-when the cell ends, records what ran compiled (for `%physl`) and publishes the traces.
+when the cell ends, records what ran compiled (for `%physl`), queues the traces for the
+trace store and publishes them.
 PhySL errors and stopped runs get the short tracebacks of tracebacks.py. The shell
 changes nothing else of IPython and decides nothing about single statements (runs.py).
 """
@@ -21,8 +22,10 @@ from ipykernel.zmqshell import ZMQInteractiveShell
 from jetlag.kernel.cells import plan_cell, rewrite
 from jetlag.kernel.magics import PhySLMagics
 from jetlag.kernel.publish import publish_traces
+from jetlag.kernel.remote_magics import RemoteError, RemoteMagics
 from jetlag.kernel.runs import CellController
 from jetlag.kernel.state import CellReport, KernelState, drop_unusable_settings
+from jetlag.kernel.store_saving import save_cell_traces
 from jetlag.kernel.tracebacks import structured_traceback
 from jetlag.runtime.errors import PhySLError
 
@@ -46,7 +49,8 @@ class PhySLShell(ZMQInteractiveShell):
         self.jetlag = KernelState(warnings=unusable)
         self._jetlag_ids = itertools.count(1)
         self.register_magics(PhySLMagics(self, self.jetlag))
-        self.set_custom_exc((PhySLError, KeyboardInterrupt), _custom_traceback)
+        self.register_magics(RemoteMagics(self, self.jetlag))
+        self.set_custom_exc((PhySLError, KeyboardInterrupt, RemoteError), _custom_traceback)
 
     async def run_ast_nodes(
         self,
@@ -79,4 +83,8 @@ class PhySLShell(ZMQInteractiveShell):
                 state.last_report = CellReport(label, controller.report_rows())
             traces = state.take_traces()
             if traces and not silent:
+                save_cell_traces(state.saver, traces, state.event_cap, label)
                 publish_traces(self, traces, label, state.inline_summary)
+            problem = state.saver.problem()
+            if problem:
+                print(problem, file=sys.stderr, flush=True)

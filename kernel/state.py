@@ -1,9 +1,10 @@
 """What the PhySL kernel remembers between cells: settings, cell names, traces, reports.
 
 One `KernelState` is shared by the shell, the magics, the cell controllers and the
-compiled cell functions. It holds the user's settings (`%threads`, `%trace`), the display
-name of every cell file (`In[5]`), the traces of the cell now running (published when it
-ends) and what the last cell ran compiled (for `%physl`). It runs nothing itself.
+compiled cell functions. It holds the user's settings (`%threads`, `%trace`, the event
+cap, the trace saver of store_saving.py), the display name of every cell file (`In[5]`),
+the traces of the cell now running (published when it ends) and what the last cell ran
+compiled (for `%physl`). It runs nothing itself.
 """
 
 from __future__ import annotations
@@ -12,12 +13,23 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from jetlag.runtime.api import default_trace_mode
+from jetlag.kernel.store_saving import TraceSaver, event_cap_setting, saving_setting
+from jetlag.runtime.api import TRACE_MODES
 from jetlag.runtime.errors import SettingError
 from jetlag.runtime.measure.trace import Trace
 from jetlag.runtime.primitives.parallel import default_workers
 from jetlag.runtime.scheduler.policy import AdaptivePolicy
 from jetlag.runtime.scheduler.spin import spin_budget_ns
+from jetlag.runtime.settings import one_of
+
+#: What the kernel records when JETLAG_TRACE is unset: every task event (the panel and the
+#: store want them), where a plain `@physl` function outside the kernel keeps the profile.
+KERNEL_TRACE_MODE = "events"
+
+
+def kernel_trace_mode() -> str:
+    """The kernel's trace mode: JETLAG_TRACE, else "events"."""
+    return one_of("JETLAG_TRACE", KERNEL_TRACE_MODE, TRACE_MODES, "what each run records")
 
 
 def drop_unusable_settings() -> list[str]:
@@ -25,7 +37,9 @@ def drop_unusable_settings() -> list[str]:
     and say so. A kernel that refused to start over a setting would show the user only a
     dead kernel, and one whose every compiled run failed would be little better."""
     readers = (
-        default_trace_mode,
+        kernel_trace_mode,
+        event_cap_setting,
+        saving_setting,
         default_workers,
         spin_budget_ns,
         AdaptivePolicy.from_environment,
@@ -63,11 +77,23 @@ class CellReport:
 
 @dataclass
 class CollectedTrace:
-    """The latest trace of one compiled function or run in the current cell."""
+    """The latest trace of one compiled function or run in the current cell.
+
+    `measured` is the Trace, or the runtime's Measurement whose `trace()` assembles it:
+    a function called in a loop then assembles one trace per cell, not one per call.
+    """
 
     key: str
-    trace: Trace
+    measured: Any
     calls: int = 1
+    trace_id: str | None = None  # its id in the trace store, once saved
+
+    @property
+    def trace(self) -> Trace:
+        """The trace (assembled on first use)."""
+        if not isinstance(self.measured, Trace):
+            self.measured = self.measured.trace()
+        return self.measured
 
 
 @dataclass
@@ -75,8 +101,12 @@ class KernelState:
     """Settings and memory of one kernel process."""
 
     threads: int | None = None
-    trace_mode: str = field(default_factory=default_trace_mode)  # JETLAG_TRACE or profile
+    trace_mode: str = field(default_factory=kernel_trace_mode)  # JETLAG_TRACE or events
     inline_summary: bool = False  # set by an explicit `%trace profile|events`
+    #: Task events kept per trace (JETLAG_TRACE_CAP, `%trace events --cap N`).
+    event_cap: int = field(default_factory=event_cap_setting)
+    #: Saves every published trace into the trace store (JETLAG_TRACE_SAVE, `%trace save`).
+    saver: TraceSaver = field(default_factory=lambda: TraceSaver(saving_setting()))
     cell_names: dict[str, str] = field(default_factory=dict)
     collected: dict[str, CollectedTrace] = field(default_factory=dict)
     last_report: CellReport | None = None
@@ -94,13 +124,14 @@ class KernelState:
         self.cell_names[filename] = label
         return label
 
-    def collect(self, key: str, trace: Trace | None) -> None:
-        """Keep the latest trace of `key` for publishing when the cell ends."""
-        if trace is None:
+    def collect(self, key: str, measured: Any) -> None:
+        """Keep the latest trace of `key` (a Trace, or a Measurement that makes it) for
+        publishing when the cell ends."""
+        if measured is None:
             return
         known = self.collected.pop(key, None)
         calls = known.calls + 1 if known is not None else 1
-        self.collected[key] = CollectedTrace(key, trace, calls)
+        self.collected[key] = CollectedTrace(key, measured, calls)
 
     def take_traces(self) -> list[CollectedTrace]:
         """The traces collected since the last call, oldest first; clears them."""

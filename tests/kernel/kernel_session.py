@@ -91,8 +91,11 @@ class KernelSession:
 
 
 def start_session(settings: dict[str, str] | None = None) -> KernelSession:
-    """A new physl kernel with default settings (no JETLAG_* overrides) plus `settings`."""
+    """A new physl kernel with default settings (no JETLAG_* overrides but the store's
+    root, JETLAG_STORE) plus `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JETLAG_")}
+    if "JETLAG_STORE" in os.environ:
+        env["JETLAG_STORE"] = os.environ["JETLAG_STORE"]
     env.update(settings or {})
     manager, client = start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=60, env=env)
     return KernelSession(manager, client)
