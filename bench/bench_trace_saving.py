@@ -29,36 +29,24 @@ Prints medians, min-max and the ratio on/off per workload and schedule. Nothing 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import start_new_kernel
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+import listings  # noqa: E402
+
 KERNEL = "physl"
 
-LRA = """\
-# fmt: off
-def lra(x, y, alpha, iterations, enable_output):
-    weights = np.zeros(np.shape(x)[1])
-    transx = np.transpose(x)
-    pred = np.zeros(np.shape(x)[0])
-    error = np.zeros(np.shape(x)[0])
-    gradient = np.zeros(np.shape(x)[1])
-    step = 0
-    while step < iterations:
-        if (enable_output):
-            print("step:~", step, "~", weights)
-        pred = 1.0 / (1.0 + np.exp(-np.dot(x, weights)))
-        error = pred - y
-        gradient = np.dot(transx, error)
-        weights = weights - (alpha * gradient)
-        step += 1
-    return weights
-"""
+# The demo's Listing 1, verbatim: its text is sent to the kernel as a cell.
+LRA = inspect.getsource(listings.lra)
 
 DATA = """\
 rng = np.random.default_rng(0)

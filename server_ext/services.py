@@ -100,12 +100,8 @@ class Services:
     def submit_job(self, arguments: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Submit a job from the REST API: (the job, whether its idempotency key named an
         existing job -- then nothing new was submitted)."""
-        key = arguments.get("idempotency_key")
-        known = key is not None and self.jobs.records.by_key(key) is not None
         job = self.jobs.submit(origin="rest", **arguments)
-        # A concurrent first submission with the same key may win between the check and
-        # the submit; JobService then returns that job, and `existing` says so if it tells.
-        return job, bool(job.pop("existing", known))
+        return job, bool(job.pop("existing"))
 
     def trace_of_job(self, job_id: str) -> dict[str, Any]:
         """`{"job_id", "trace_id"}` of a job whose trace is in the store (JobError if none)."""

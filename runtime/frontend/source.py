@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import inspect
 import linecache
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from jetlag.runtime.frontend.names import GlobalEnv
 
 FunctionNode = ast.FunctionDef | ast.Lambda
+
+#: CPython 3.11 converts ASTs with interpreter-wide state: two threads parsing at once may
+#: fail with "SystemError: AST constructor recursion depth mismatch" (gh-106905). A server
+#: compiles in worker threads, so every parse of the frontend holds this lock.
+PARSE_LOCK = threading.RLock()
+
+
+def parse_text(text: str, filename: str) -> ast.Module:
+    """`ast.parse`, one thread at a time (see PARSE_LOCK)."""
+    with PARSE_LOCK:
+        return ast.parse(text, filename=filename)
 
 
 @dataclass(frozen=True)
@@ -107,7 +119,7 @@ def module_defs(filename: str) -> tuple[SourceFile, dict[str, ast.FunctionDef]]:
         return cached[1], cached[2]
     file = SourceFile(filename, tuple(split_lines(text)))
     try:
-        body = ast.parse(text, filename=filename).body if text else []
+        body = parse_text(text, filename).body if text else []
     except (SyntaxError, ValueError):
         body = []
     defs = {stmt.name: stmt for stmt in body if isinstance(stmt, ast.FunctionDef)}
@@ -134,7 +146,7 @@ def parse_block(text: str, file: SourceFile, first_line: int) -> list[ast.stmt]:
     wrapped = "if 1:\n" + text if indented else text
     shift = first_line - 2 if indented else first_line - 1
     try:
-        tree = ast.parse(wrapped, filename=file.filename)
+        tree = parse_text(wrapped, file.filename)
     except SyntaxError as error:
         line = (error.lineno or 1) + shift
         col = max((error.offset or 1) - 1, 0)

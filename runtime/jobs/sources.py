@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import keyword
-import threading
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,10 +21,14 @@ from jetlag.runtime.jobs.errors import JobError
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 BUNDLE_FILENAME = "source.py"
-#: CPython 3.11 builds ASTs with interpreter-wide state: two threads parsing at once may
-#: fail with "SystemError: AST constructor recursion depth mismatch" (gh-106905). The
-#: service parses in request threads, so every parse here takes this lock.
-PARSE_LOCK = threading.RLock()
+
+
+def _parse_lock() -> Any:
+    """The frontend's parse lock (CPython 3.11 parses safely one thread at a time);
+    imported on use so that importing this module stays light for the runner."""
+    from jetlag.runtime.frontend.source import PARSE_LOCK
+
+    return PARSE_LOCK
 
 
 def runner_namespace() -> dict[str, Any]:
@@ -78,10 +81,10 @@ def check_source(source: Any, entry: str, filename: str = BUNDLE_FILENAME) -> No
     from jetlag.runtime.frontend import compile_source
 
     try:
-        with PARSE_LOCK:
+        with _parse_lock():
             compile_source(source, filename, entry, runner_namespace())
     except PhySLError as error:
-        with PARSE_LOCK:
+        with _parse_lock():
             defined = _defines(source, entry)
         if defined is False:
             raise JobError(
@@ -276,7 +279,7 @@ def bundle_function(fn: Callable[..., Any]) -> Bundle:
         raise JobError(
             f"a job runs a Python function or a @physl function, got {type(fn).__name__}", "fn"
         )
-    with PARSE_LOCK:
+    with _parse_lock():
         return _bundle(fn, inner)
 
 

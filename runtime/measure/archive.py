@@ -103,14 +103,20 @@ def save_trace(
         name = _safe_name(trace.source.file)
         _write_text(directory / "source" / name, trace.source.text)
         files["source"] = f"source/{name}"
-    manifest = _manifest(trace, files)
+    manifest = manifest_of(trace, files)
     path = directory / MANIFEST
     _write_text(path, json.dumps(manifest, indent=1, default=str) + "\n")
     return path
 
 
-def _manifest(trace: Trace, files: dict[str, str]) -> dict[str, Any]:
+def manifest_of(
+    trace: Trace, files: dict[str, str], source_file: str | None = None
+) -> dict[str, Any]:
+    """The `trace.json` manifest of `trace` whose files are `files` ({kind: file name});
+    `source_file` names the source when the trace no longer holds it (a stored trace)."""
     first, last = trace.events.span()
+    if source_file is None and trace.source is not None:
+        source_file = trace.source.file
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -121,7 +127,7 @@ def _manifest(trace: Trace, files: dict[str, str]) -> dict[str, Any]:
         "kinds": list(trace.events.kinds),
         "span_ns": [first, last],
         "metadata": trace.metadata,
-        "source_file": trace.source.file if trace.source is not None else None,
+        "source_file": source_file,
         "counters": [
             {"name": name, "unit": unit}
             for name, unit in zip(trace.counters.names, trace.counters.units, strict=True)

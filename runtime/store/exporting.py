@@ -17,11 +17,8 @@ import os
 import secrets
 import zipfile
 from pathlib import Path
-from typing import Any
 
-from jetlag.runtime.measure.archive import FORMAT as MANIFEST_FORMAT
-from jetlag.runtime.measure.archive import MANIFEST
-from jetlag.runtime.measure.archive import VERSION as MANIFEST_VERSION
+from jetlag.runtime.measure.archive import MANIFEST, manifest_of
 from jetlag.runtime.measure.otf2_reader import find_anchor
 from jetlag.runtime.measure.otf2_writer import OTF2Info, write_otf2
 from jetlag.runtime.measure.trace import Trace
@@ -66,28 +63,6 @@ def _safe_name(file: str | None) -> str:
     if not name or name in (".", "..") or name.startswith("<"):
         return "source.txt"
     return name
-
-
-def _manifest(trace: Trace, files: dict[str, str], meta: dict[str, Any]) -> dict[str, Any]:
-    first, last = trace.events.span()
-    return {
-        "format": MANIFEST_FORMAT,
-        "version": MANIFEST_VERSION,
-        "function": trace.function,
-        "root_guid": trace.root_guid,
-        "events": len(trace.events),
-        "workers": trace.workers,
-        "kinds": list(trace.events.kinds),
-        "span_ns": [first, last],
-        "metadata": trace.metadata,
-        "source_file": meta.get("source_file"),
-        "counters": [
-            {"name": n, "unit": u}
-            for n, u in zip(trace.counters.names, trace.counters.units, strict=True)
-        ],
-        "files": files,
-        "profile_top": trace.profile.to_dict()[:20],
-    }
 
 
 def _add(archive: zipfile.ZipFile, path: Path, name: str) -> None:
@@ -135,7 +110,7 @@ def build_export(directory: Path, trace_id: str, trace: Trace, scratch: Path) ->
             _add_text(archive, f"{top}/{name}", trace.source.text)
             files["source"] = name
         _add(archive, directory / META_FILE, f"{top}/{META_FILE}")
-        manifest = _manifest(trace, files, meta)
+        manifest = manifest_of(trace, files, meta.get("source_file"))
         _add_text(archive, f"{top}/{MANIFEST}", json.dumps(manifest, indent=1, default=str))
     os.replace(partial, target)
     return target

@@ -3,9 +3,12 @@
 Scratch folders are named `.<kind>-<id>[-<token>]-<pid>` (`.partial-` for a trace being
 written, `.export-` for a download being built, `.trash-` for a folder being deleted):
 one whose pid is dead -- or that is a day old, in case the pid was reused -- is removed.
-A trace folder (named like a trace id) without an index row is removed once it is a
-minute old (younger ones may be a save between its rename and its insert). Scratch folders of the calling process are
-left alone: another of its threads may be using them. This module only deletes.
+A trace folder (named like a trace id) without an index row is complete -- folders are
+renamed into place only when written -- so once it is a minute old (younger ones may be a
+save between its rename and its insert) it is listed again from its `row.json`; one that
+cannot be (no readable row) is removed. An index row whose folder is gone is what a
+delete killed between its rename and its row removal leaves: the row is dropped. Scratch
+folders of the calling process are left alone: another of its threads may be using them.
 """
 
 from __future__ import annotations
@@ -36,11 +39,18 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_leftovers(traces_dir: Path, listed: Callable[[], set[str]]) -> int:
-    """Remove dead scratch folders and old unlisted trace folders; returns how many.
+def remove_leftovers(
+    traces_dir: Path,
+    listed: Callable[[], set[str]],
+    adopt: Callable[[Path], bool],
+    forget: Callable[[str], None],
+) -> int:
+    """Tidy after crashed writers; returns how many folders or rows were removed or adopted.
 
     `listed` gives the ids in the index; it is called after the folder is scanned, so a
-    trace published in between is not mistaken for an orphan.
+    trace published in between is not mistaken for an orphan. `adopt(folder)` lists an
+    unlisted complete folder again (False if it cannot); `forget(id)` drops a row whose
+    folder is gone.
     """
     try:
         entries = list(os.scandir(traces_dir))
@@ -68,6 +78,12 @@ def remove_leftovers(traces_dir: Path, listed: Callable[[], set[str]]) -> int:
             and entry.is_dir(follow_symlinks=False)
         ):
             if age > ORPHAN_AGE_S:
-                shutil.rmtree(entry.path, ignore_errors=True)
+                if not adopt(Path(entry.path)):
+                    shutil.rmtree(entry.path, ignore_errors=True)
                 removed += 1
+    present = {entry.name for entry in entries}
+    for trace_id in known - present:
+        if not (traces_dir / trace_id).exists():  # not one published since the scan
+            forget(trace_id)
+            removed += 1
     return removed

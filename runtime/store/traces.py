@@ -5,7 +5,8 @@ A trace becomes visible only when complete: it is written into
 `<root>/traces/.partial-<id>-<pid>/`, renamed to `<root>/traces/<id>/`, and only then its
 row is inserted. A crash leaves a partial folder (or, between rename and insert, a folder
 without a row); `cleanup` removes those once their process is dead or they are a minute
-old (leftovers.py). Deleting removes the row first, then the folder. Every method is safe
+old: a complete folder is listed again from its row.json (leftovers.py). Deleting moves
+the folder aside first, then removes the row. Every method is safe
 to call from several threads; the SQL lives in index.py, a folder's contents in
 writing.py/loading.py, imports in importing.py, the download in exporting.py, and
 `save_async`'s thread in background.py. This module orchestrates them.
@@ -14,6 +15,7 @@ writing.py/loading.py, imports in importing.py, the download in exporting.py, an
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 import shutil
@@ -46,6 +48,7 @@ from jetlag.runtime.store.unpacking import DEFAULT_MAX_BYTES, DEFAULT_MAX_MEMBER
 from jetlag.runtime.store.writing import (
     META_FILE,
     OTF2_DIR,
+    ROW_FILE,
     SOURCE_FILE,
     TREE_PHYSL,
     TraceSnapshot,
@@ -99,8 +102,22 @@ class TraceStore:
         return "t" + secrets.token_hex(6)
 
     def cleanup(self) -> int:
-        """Remove leftovers of crashed writers (see leftovers.py); returns how many."""
-        return remove_leftovers(self.traces_dir, self.index.ids)
+        """Tidy what crashed writers left (see leftovers.py); returns how many things."""
+        return remove_leftovers(self.traces_dir, self.index.ids, self._adopt, self.index.remove)
+
+    def _adopt(self, folder: Path) -> bool:
+        """List a complete folder that lost its row (killed between rename and insert)."""
+        try:
+            row = json.loads((folder / ROW_FILE).read_text(encoding="utf-8"))
+            row["label"] = read_meta(folder).get("label")  # a relabel updates meta only
+            if row.get("id") != folder.name:
+                return False
+            self.index.insert(row)
+        except StoreError:  # listed meanwhile by another process
+            return True
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return False
+        return True
 
     # -- saving ------------------------------------------------------------------------
 
@@ -368,19 +385,27 @@ class TraceStore:
         return self._row(trace_id)
 
     def delete(self, trace_id: str) -> None:
-        """Remove a trace: its row first (it disappears at once), then its folder."""
+        """Remove a trace: its folder is moved aside first, then its row, then the files.
+
+        In that order a kill at any point never brings a deleted trace back: a folder
+        without a row would be listed again by `cleanup`, a row without a folder is dropped.
+        """
         check_trace_id(trace_id)
-        deleted = self.index.remove(trace_id)
-        with self._lock:
-            self._columns.pop(trace_id, None)
-        if not deleted:
+        if self.index.row(trace_id) is None:
             raise TraceNotFound(trace_id)
         trash = self.traces_dir / f".trash-{trace_id}-{secrets.token_hex(4)}-{os.getpid()}"
         try:
             self._folder(trace_id).rename(trash)
-        except FileNotFoundError:
-            return
-        shutil.rmtree(trash, ignore_errors=True)
+            moved = True
+        except FileNotFoundError:  # another deleter moved it first
+            moved = False
+        deleted = self.index.remove(trace_id)
+        with self._lock:
+            self._columns.pop(trace_id, None)
+        if moved:
+            shutil.rmtree(trash, ignore_errors=True)
+        elif not deleted:
+            raise TraceNotFound(trace_id)
 
     def close(self) -> None:
         """Close the index connection (reopened on next use)."""

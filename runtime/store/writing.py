@@ -26,6 +26,8 @@ from jetlag.runtime.store.columns import write_columns
 from jetlag.runtime.store.index import ROW_FIELDS
 
 META_FILE = "meta.json"
+#: The index row, written last: a complete folder that lost its row is listed again from it.
+ROW_FILE = "row.json"
 META_FORMAT = "jetlag-store-trace"
 META_VERSION = 1
 PROFILE_FILE = "profile.json"
@@ -83,7 +85,7 @@ def json_ready(value: Any) -> Any:
 def write_json(path: Path, document: Any) -> None:
     """Write JSON via a temporary file and a rename, so readers never see half a file."""
     partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    partial.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    partial.write_text(json.dumps(document, separators=(",", ":")) + "\n", encoding="utf-8")
     os.replace(partial, path)
 
 
@@ -158,6 +160,7 @@ def write_trace(snapshot: TraceSnapshot, directory: Path, fields: dict[str, Any]
         duration_ns=int(duration),
         bytes=folder_bytes(directory),
     )
+    write_json(directory / ROW_FILE, row)
     return row
 
 

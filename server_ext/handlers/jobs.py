@@ -20,6 +20,7 @@ import numpy as np
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from jetlag.runtime.jobs.errors import JobError
 from jetlag.runtime.jobs.states import STATES
 from jetlag.server_ext import params
 from jetlag.server_ext.handlers.base import ApiError, JetLagHandler
@@ -136,7 +137,13 @@ class JobsHandler(StreamedBodyHandler):
                 "body",
             )
         arguments = submission(document)
-        job, existing = await self.blocking(self.services.submit_job, arguments)
+        try:
+            job, existing = await self.blocking(self.services.submit_job, arguments)
+        except JobError as error:
+            if error.field == "args" and media_type == "application/json":
+                # The job service names the arguments "args"; this body form calls them so.
+                raise ApiError(error.status, error.message, "args_npz") from None
+            raise
         self.set_header("Location", f"{self.base_url.rstrip('/')}/jetlag/api/jobs/{job['id']}")
         self.reply(job, 200 if existing else 201)
 

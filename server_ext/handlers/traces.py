@@ -109,18 +109,24 @@ class TracesHandler(StreamedBodyHandler):
         check_known(query, ("filename", "label"))
         label = check_label(params.string(query, "label"))
         media_type = self.content_type()
+        store = self.services.store
         if media_type == "multipart/form-data":
             data, name, form_label = self._multipart()
             label = label if label is not None else form_label
+            trace_id = await self.blocking(
+                lambda: store.import_archive_bytes(data, name, label=label, origin="upload")
+            )
         else:
+            # A raw body is imported from its spool file: a large archive costs disk, not memory.
             filename = params.string(query, "filename")
-            name = archive_name(filename, media_type)
+            name = archive_name(filename, media_type)  # checks the name's ending
             name = filename or name
-            data = await self.blocking(self.body_bytes)
-        store = self.services.store
-        trace_id = await self.blocking(
-            lambda: store.import_archive_bytes(data, name, label=label, origin="upload")
-        )
+            body = self.body_path()
+            trace_id = await self.blocking(
+                lambda: store.import_path(
+                    body, name=name, field="file", label=label, origin="upload"
+                )
+            )
         row = await self.blocking(store.get, trace_id)
         self.set_header("Location", f"{self.base_url.rstrip('/')}/jetlag/api/traces/{trace_id}")
         self.reply(row, 201)

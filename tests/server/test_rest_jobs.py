@@ -205,6 +205,12 @@ async def test_syntax_error_names_line_and_column(api, jp_serverapp):
             400,
             "args_npz",
         ),
+        (
+            b'{"source": "def f():\\n    return 1\\n", "entry": "f", "args_npz": "aGVsbG8="}',
+            {"Content-Type": "application/json"},
+            400,
+            "args_npz",  # valid base64, but not an .npz: named as this body form names it
+        ),
         (b'{"source": 5, "entry": "f"}', {"Content-Type": "application/json"}, 400, "source"),
         (
             b'{"entry": "f", "source": "x", "extra": 1}',

@@ -139,11 +139,47 @@ def test_kill_9_during_a_save_lists_nothing_and_cleanup_recovers(store, stage):
     left = leftovers(store)
     assert len(left) == 1
     assert left[0].startswith(".partial-" if stage == "writing" else "t")
-    if stage == "listing":  # renamed but not listed: an orphan once it is a minute old
-        past = time.time() - 120
-        os.utime(store.traces_dir / left[0], (past, past))
+    if stage == "writing":
+        assert store.cleanup() == 1
+        assert leftovers(store) == [] and store.list() == []
+        return
+    # Renamed but not listed: the folder is complete, so once it is a minute old (it is
+    # no save in flight then) cleanup lists it again -- nothing is lost.
+    assert store.cleanup() == 0 and store.list() == []
+    past = time.time() - 120
+    os.utime(store.traces_dir / left[0], (past, past))
     assert store.cleanup() == 1
-    assert leftovers(store) == [] and store.list() == []
+    assert [row["id"] for row in store.list()] == left
+    assert by_guid(store.load(left[0])) == by_guid(small_trace())
+
+
+def test_an_adopted_orphan_keeps_its_new_label(store, trace):
+    trace_id = store.save(trace, label="before")
+    store.relabel(trace_id, "after")
+    store.index.remove(trace_id)  # as if the row were lost
+    past = time.time() - 120
+    os.utime(store.traces_dir / trace_id, (past, past))
+    assert store.cleanup() == 1
+    assert store.get(trace_id)["label"] == "after"
+
+
+def test_kill_9_during_a_delete_never_brings_the_trace_back(store, trace):
+    kept, doomed = store.save(trace), store.save(trace)
+    code = f"""
+        import os, signal
+        from jetlag.runtime.store.index import TraceIndex
+        from jetlag.runtime.store.traces import TraceStore
+
+        TraceIndex.remove = lambda self, trace_id: os.kill(os.getpid(), signal.SIGKILL)
+        TraceStore(ROOT).delete({doomed!r})
+    """
+    child = _python(code, store.root)
+    child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    # Killed after moving the folder aside, before removing the row: cleanup drops the row.
+    assert store.cleanup() == 2  # the dead deleter's trash folder and the row
+    assert [row["id"] for row in store.list()] == [kept]
+    assert leftovers(store) == []
 
 
 def test_a_second_store_sees_saves_and_deletes_of_the_first(store, trace):
