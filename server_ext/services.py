@@ -9,6 +9,7 @@ one per trace id, so derived indices are built once per trace and reused.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -85,6 +86,18 @@ class Services:
             while len(self._queries) > self.cache_size:
                 self._queries.popitem(last=False)
         return queries
+
+    def prepare_later(self, trace_id: str) -> None:
+        """Build a new trace's query indices on the worker pool, so that the first Gantt
+        view of a big import does not wait for them (a failure only costs that wait)."""
+
+        def prepare() -> None:
+            try:
+                self.queries(trace_id).prepare()
+            except Exception:  # deleted meanwhile, disk full: the first query builds or says
+                logging.getLogger(__name__).debug("preparing %s failed", trace_id, exc_info=True)
+
+        self.executor.submit(prepare)
 
     def forget(self, trace_id: str) -> None:
         """Drop the cached queries of a trace (after it was deleted)."""

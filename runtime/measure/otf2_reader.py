@@ -175,38 +175,31 @@ class _EventCollector:
         self.kinds = list(KINDS)
         self.synthetic = _SYNTHETIC_GUIDS
         self.counters = Counters()
-        self._count = lib.OTF2_AttributeList_GetNumberOfElements
-        self._count.argtypes, self._count.restype = [ctypes.c_void_p], ctypes.c_uint32
-        self._by_index = lib.OTF2_AttributeList_GetAttributeByIndex
-        self._by_index.argtypes = [ctypes.c_void_p, ctypes.c_uint32] + [ctypes.c_void_p] * 3
-        self._by_index.restype = ctypes.c_int
-        self._ref, self._type, self._value = ctypes.c_uint32(), ctypes.c_uint8(), ctypes.c_uint64()
-        self._out = (ctypes.byref(self._ref), ctypes.byref(self._type), ctypes.byref(self._value))
+        self._by_id = lib.OTF2_AttributeList_GetAttributeByID
+        self._by_id.argtypes = [ctypes.c_void_p, ctypes.c_uint32] + [ctypes.c_void_p] * 2
+        self._by_id.restype = ctypes.c_int
+        self._type, self._value = ctypes.c_uint8(), ctypes.c_uint64()
+        self._type_value = (ctypes.byref(self._type), ctypes.byref(self._value))
         self.enter = _ENTER(self._on_enter)
         self.leave = _ENTER(self._on_leave)
         self.metric = _METRIC(self._on_metric)
 
-    def _attributes(self, attrs) -> dict[int, int]:
-        if not attrs:
-            return {}
-        found = {}
-        ref, value = self._ref, self._value
-        for i in range(self._count(attrs)):
-            if self._by_index(attrs, i, *self._out) == 0:
-                found[ref.value] = value.value
-        return found
+    def _attribute(self, attrs, ref: int | None) -> int | None:
+        """The value of attribute `ref` in `attrs` (one lookup by id), or None."""
+        if ref is None or not attrs or self._by_id(attrs, ref, *self._type_value) != 0:
+            return None
+        return self._value.value
 
     def _on_enter(self, location, time, _, attrs, region) -> int:
-        values = self._attributes(attrs)
         stack = self.open.setdefault(location, [])
-        guid = values.get(self.guid_ref)
+        guid = self._attribute(attrs, self.guid_ref)
         if guid is None:
             self.synthetic += 1
             guid = self.synthetic
-        parent = values.get(self.parent_ref)
+        parent = self._attribute(attrs, self.parent_ref)
         if parent is None:
             parent = stack[-1][2] if stack else 0
-        kind = self._kind(values.get(self.kind_ref))
+        kind = self._kind(self._attribute(attrs, self.kind_ref))
         stack.append([time, region, guid, parent, kind])
         return 0
 
@@ -223,8 +216,9 @@ class _EventCollector:
         if not stack:
             return 0  # a Leave without Enter (a truncated archive): nothing to pair
         at = len(stack) - 1
-        if self.guid_ref is not None and attrs:
-            guid = self._attributes(attrs).get(self.guid_ref)
+        # With one event open there is nothing to choose between: skip reading the GUID.
+        if at > 0 and self.guid_ref is not None and attrs:
+            guid = self._attribute(attrs, self.guid_ref)
             # Partially overlapping events leave out of stack order; find the right one.
             while guid is not None and at > 0 and stack[at][2] != guid:
                 at -= 1

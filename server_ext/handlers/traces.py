@@ -128,6 +128,7 @@ class TracesHandler(StreamedBodyHandler):
                 )
             )
         row = await self.blocking(store.get, trace_id)
+        self.services.prepare_later(trace_id)
         self.set_header("Location", f"{self.base_url.rstrip('/')}/jetlag/api/traces/{trace_id}")
         self.reply(row, 201)
 

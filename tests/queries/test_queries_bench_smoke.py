@@ -74,3 +74,12 @@ def test_the_benchmark_runs_and_prints_its_table():
     assert "2,000 intervals" in out and "Targets:" in out
     for label in ("utilization", "gantt (16 locations)", "utilization primitive=dot"):
         assert any(line.strip().startswith(label) for line in out.splitlines()), label
+
+
+def test_the_import_measurement_imports_every_event(tmp_path):
+    bench = load_bench()
+    directory = bench.generate(tmp_path / "generated", 2001, seed=4)
+    written_s, imports_s = bench.measure_import(directory, 2)
+    assert written_s > 0 and len(imports_s) == 2
+    # Imported stores are removed after timing; the archive too.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["generated"]

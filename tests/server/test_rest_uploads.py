@@ -4,6 +4,7 @@ that must be refused -- oversized, traversal names, malformed -- leaving nothing
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import tarfile
@@ -62,6 +63,18 @@ async def test_apex_archive_upload_list_and_query(api, apex_zip, store_root):
     source = await api("GET", f"traces/{trace['id']}/source")
     assert source.status == 404 and source.error[1] == "source"
     assert [n for n in _leftovers(store_root) if n.startswith(".")] == []
+
+
+async def test_an_uploads_query_indices_are_built_without_a_query(api, apex_zip, store_root):
+    reply = await api(
+        "POST", "traces", body=apex_zip[0], headers={"Content-Type": "application/zip"}
+    )
+    derived = store_root / "traces" / reply.json["id"] / "derived"
+    for _ in range(200):  # the server prepares them on its worker pool after answering
+        if derived.is_dir() and any(derived.iterdir()):
+            break
+        await asyncio.sleep(0.05)
+    assert derived.is_dir() and any(derived.iterdir())
 
 
 async def test_multipart_and_tar_uploads(api, apex_zip, tmp_path):
