@@ -1,6 +1,8 @@
 """JetLag: NumPy-style Python compiled to PhySL and run as an asynchronous task graph.
 
-The public entry points are `physl` (the decorator) and `run_physl` (hand-written PhySL).
+The public entry points are `physl` (the decorator), `run_physl` (hand-written PhySL),
+`Trace` (a run's measurements: `Trace.load`, `Trace.from_otf2`) and `Job` (a function run
+as a job, from `jetlag.remote.run`).
 In a source checkout the design card's top-level folders (runtime/, kernel/, server_ext/)
 are made importable as `jetlag.runtime` etc.; an installed wheel already has them inside.
 """
@@ -24,7 +26,15 @@ def __getattr__(name: str):
         from jetlag.runtime import api
 
         return getattr(api, name)
+    if name == "Trace":
+        from jetlag.runtime.measure.trace import Trace
+
+        return Trace
+    if name == "Job":
+        from jetlag.runtime.jobs.remote import Job
+
+        return Job
     raise AttributeError(f"module 'jetlag' has no attribute {name!r}")
 
 
-__all__ = ["physl", "run_physl", "__version__"]
+__all__ = ["Job", "Trace", "physl", "run_physl", "__version__"]

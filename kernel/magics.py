@@ -4,10 +4,10 @@
   and why) and its PhySL; `%physl name` shows the PhySL of a compiled function.
 - `%%physl [names...]` runs the cell as hand-written PhySL (`run_physl`); when its value
   is a function, it is called with the named notebook variables. Its value is displayed.
-- `%trace [off|profile|events] [--cap N]` sets what compiled code records (and, when
-  given explicitly, prints a one-line summary after each compiled cell) and how many task
-  events a trace keeps; `%trace save on|off` whether traces go to the trace store;
-  `%trace` alone shows the three.
+- `%trace [off|profile|events] [--cap N]` sets what compiled code records and how many task
+  events a trace keeps; `%trace summary on|off` whether a one-line summary is printed
+  after each compiled cell; `%trace save on|off` whether traces go to the trace store;
+  `%trace` alone shows them all.
 - `%threads [N|default]` sets the worker threads of compiled code.
 - `%bench [-r N] statement` times the statement compiled and as plain NumPy (bench.py).
 This module parses magic arguments and prints; the work is done elsewhere.
@@ -46,7 +46,9 @@ def format_report(state: KernelState) -> str:
     return "\n".join(out)
 
 
-TRACE_USAGE = "usage: %trace [off|profile|events] [--cap N] or %trace save on|off"
+TRACE_USAGE = (
+    "usage: %trace [off|profile|events] [--cap N], %trace summary on|off or %trace save on|off"
+)
 
 
 def parse_trace_arguments(words: list[str]) -> tuple[str | None, int | None]:
@@ -77,13 +79,14 @@ def saving_text(state: KernelState) -> str:
 
 
 def describe_tracing(state: KernelState) -> str:
-    """What `%trace` without arguments prints: mode, event cap and saving."""
+    """What `%trace` without arguments prints: mode, event cap, summary and saving."""
     saving = saving_text(state)
     if state.saver.enabled and state.trace_mode == "off":
         saving += "; nothing to save while the trace mode is off"
     return (
         f"trace mode: {state.trace_mode}\n"
         f"event cap: {state.event_cap:,} task events per trace\n"
+        f"trace summary: {'on' if state.inline_summary else 'off'}\n"
         f"trace saving: {saving}"
     )
 
@@ -137,25 +140,28 @@ class PhySLMagics(Magics):
     @line_magic
     def trace(self, line: str) -> None:
         """%trace [off|profile|events] [--cap N]: what compiled code records and how many
-        task events a trace keeps; %trace save on|off: whether traces go to the store;
-        no argument shows all three."""
+        task events a trace keeps; %trace summary on|off: a one-line summary after each
+        compiled cell; %trace save on|off: whether traces go to the store; no argument
+        shows them all."""
         words = line.split()
         if not words:
             print(describe_tracing(self.state))
             return
-        if words[0] == "save":
+        if words[0] in ("save", "summary"):
             if len(words) != 2 or words[1] not in ("on", "off"):
-                raise UsageError("usage: %trace save on|off")
-            self.state.saver.enabled = words[1] == "on"
-            print(f"trace saving: {saving_text(self.state)}")
+                raise UsageError(f"usage: %trace {words[0]} on|off")
+            if words[0] == "save":
+                self.state.saver.enabled = words[1] == "on"
+                print(f"trace saving: {saving_text(self.state)}")
+            else:
+                self.state.inline_summary = words[1] == "on"
+                print(f"trace summary: {words[1]}")
             return
         mode, cap = parse_trace_arguments(words)
         if cap is not None:
             self.state.event_cap = cap
         if mode is not None:
             self.state.trace_mode = mode
-            # An explicit mode asks for the one-line summary under each compiled cell.
-            self.state.inline_summary = mode != "off"
         shown = [f"trace mode: {self.state.trace_mode}"]
         if cap is not None:
             shown.append(f"at most {cap:,} task events per trace")

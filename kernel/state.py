@@ -102,7 +102,7 @@ class KernelState:
 
     threads: int | None = None
     trace_mode: str = field(default_factory=kernel_trace_mode)  # JETLAG_TRACE or events
-    inline_summary: bool = False  # set by an explicit `%trace profile|events`
+    inline_summary: bool = False  # `%trace summary on|off`
     #: Task events kept per trace (JETLAG_TRACE_CAP, `%trace events --cap N`).
     event_cap: int = field(default_factory=event_cap_setting)
     #: Saves every published trace into the trace store (JETLAG_TRACE_SAVE, `%trace save`).

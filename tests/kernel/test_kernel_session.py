@@ -147,6 +147,9 @@ def test_raw_physl_cell_magic(kernel: KernelSession):
 
 def test_trace_modes_publish_and_summarize(kernel: KernelSession):
     assert kernel.ok("%trace events").stdout == "trace mode: events\n"
+    silent = kernel.ok("z = np.dot(x, np.ones(3)) + 1.0")
+    assert silent.stdout == "" and len(silent.traces) == 1  # the summary is asked for apart
+    assert kernel.ok("%trace summary on").stdout == "trace summary: on\n"
     outcome = kernel.ok("z = np.dot(x, np.ones(3)) + 1.0")
     assert outcome.stdout.startswith("[JetLag] cell")
     assert re.search(r"\d+ tasks; top: \S+\$1\$\d+ ", outcome.stdout), outcome.stdout
@@ -162,7 +165,10 @@ def test_trace_modes_publish_and_summarize(kernel: KernelSession):
     assert kernel.ok("%trace off").stdout == "trace mode: off\n"
     quiet = kernel.ok("z = np.dot(x, np.ones(3)) + 1.0")
     assert quiet.traces == [] and quiet.stdout == ""
+    wrong = kernel.run("%trace summary maybe")
+    assert wrong.status == "error" and "usage: %trace summary on|off" in wrong.stderr
     kernel.ok("%trace profile")
+    kernel.ok("%trace summary off")
 
 
 def test_threads_and_bench(kernel: KernelSession):

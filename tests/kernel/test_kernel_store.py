@@ -107,6 +107,7 @@ def test_trace_shows_mode_cap_and_saving(saving, store_root):
     assert lines == [
         "trace mode: events",
         "event cap: 1,000,000 task events per trace",
+        "trace summary: off",
         f"trace saving: on (store: {store_root})",
     ]
 
@@ -129,8 +130,10 @@ def test_trace_off_saves_nothing_and_save_off_keeps_the_output(saving, store_roo
 def test_profile_mode_saves_the_profile_without_events(saving, store_root):
     outcome = saving.ok("%trace profile")
     assert outcome.stdout == "trace mode: profile\n"
+    assert saving.ok("%trace summary on").stdout == "trace summary: on\n"
     run = saving.ok("w = lra(x, y, 1e-3, 5)")
     assert run.stdout.startswith(f"[JetLag] cell{run.count}: ")  # asked for explicitly
+    saving.ok("%trace summary off")
     data = payload(run)
     row = stored(store_root, data["trace_id"])
     assert row["events"] == 0 and data["events"] == data["events_dropped"] > 0
