@@ -1,5 +1,6 @@
 """The `jetlag` command: `jetlag physl FILE.physl [ARG ...]` runs hand-written PhySL;
-`jetlag trace import|list|export|delete` manages the trace store of the kernel and server.
+`jetlag trace import|list|export|delete` manages the trace store of the kernel and server;
+`jetlag view TRACE` imports a trace and opens JupyterLab on its trace view.
 
 Arguments are Python literals (`3`, `1e-5`, `True`, `(2, 3)`, parsed with
 ast.literal_eval, never eval) or `.npy`/`.npz` files (loaded with allow_pickle=False).
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `jetlag` console script."""
     from jetlag.runtime.errors import JetLagError
     from jetlag.runtime.store.commands import add_trace_commands, run_trace_command
+    from jetlag.runtime.store.view import add_view_command, run_view_command
 
     parser = argparse.ArgumentParser(prog="jetlag", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -52,9 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("args", nargs="*", help="arguments for the PhySL function")
     run.add_argument("--threads", type=int, default=None, help="worker threads (default: cores)")
     add_trace_commands(commands)
+    add_view_command(commands)
     options = parser.parse_args(argv)
     if options.command == "trace":
         return run_trace_command(options)
+    if options.command == "view":
+        return run_view_command(options)
 
     from jetlag.runtime.api import run_physl
 

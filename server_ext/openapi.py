@@ -17,6 +17,10 @@ from jetlag.server_ext.openapi_inputs import (
     ARCHIVE,
     BEGIN,
     BINS,
+    COLOR,
+    COMPARE,
+    COMPARE_A,
+    COMPARE_B,
     END,
     GUID,
     JOB_ID,
@@ -290,7 +294,48 @@ def _paths() -> dict[str, Any]:
             "source", "The compiled function's text and each primitive's line:col.", "Source"
         ),
         "/traces/{trace_id}/metadata": _view("metadata", "The trace's metadata.", "Metadata"),
+        **_charts(window),
     }
+
+
+def _charts(window: list[dict[str, Any]]) -> dict[str, Any]:
+    """The chart specs (one path per chart, like the views) and the comparison."""
+    charts = {
+        "utilization": (
+            "Utilization chart: total and per-location busy fraction, `brush` on x (ns).",
+            window,
+        ),
+        "counters": (
+            "Counters chart: sampled counters, one panel per unit.",
+            [BEGIN, END, BINS, NAMES],
+        ),
+        "tree": ("Execution-tree chart: node-link, point selection `primitive`.", [COLOR, COMPARE]),
+        "profile": ("Profile chart: inclusive and exclusive time per primitive.", []),
+    }
+    paths = {
+        f"/traces/{{trace_id}}/charts/{name}": _view(
+            f"chart_{name}", summary, "ChartSpec", parameters
+        )
+        for name, (summary, parameters) in charts.items()
+    }
+    pair = [COMPARE_A, COMPARE_B]
+    paths["/compare"] = {
+        "get": _op(
+            "compare_traces",
+            "Two traces' summaries and per-primitive differences (b minus a).",
+            {"200": _json(ref("Comparison"), "The comparison."), **_errors("400", "404")},
+            pair,
+        )
+    }
+    paths["/compare/chart"] = {
+        "get": _op(
+            "compare_chart",
+            "Compare chart: both profiles side by side and the differences.",
+            {"200": _json(ref("ChartSpec"), "A Vega-Lite v5 spec."), **_errors("400", "404")},
+            pair,
+        )
+    }
+    return paths
 
 
 def _output(stream: str) -> dict[str, Any]:

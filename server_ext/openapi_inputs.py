@@ -78,6 +78,34 @@ NAMES = dict(
     description="Counter names, comma-separated or repeated (default: all).",
 )
 
+#: The chart endpoints' own parameters.
+COLOR = text(
+    "color",
+    "Colour the tree's nodes by inclusive or exclusive time (default inclusive).",
+    enum=["inclusive", "exclusive"],
+)
+COMPARE = text(
+    "compare",
+    "Another trace's id: colour the nodes by inclusive time minus that trace's.",
+    pattern=params.TRACE_ID_PATTERN,
+)
+
+
+def trace_pair(name: str, description: str) -> dict[str, Any]:
+    """A required trace id in the query (`a`, `b` of /compare)."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "pattern": params.TRACE_ID_PATTERN},
+        "example": EXAMPLE_TRACE_ID,
+    }
+
+
+COMPARE_A = trace_pair("a", "The first trace (differences are b minus a).")
+COMPARE_B = trace_pair("b", "The second trace.")
+
 
 def _path_id(name: str, pattern: str, example: str, description: str) -> dict[str, Any]:
     return {

@@ -101,9 +101,60 @@ def _interval_fields() -> dict[str, Any]:
     }
 
 
+_SIDE = ("count", "inclusive_ns", "exclusive_ns")
+
+
+def chart_schemas() -> dict[str, Any]:
+    """The chart specs' and the comparison's schemas (server_ext/charts)."""
+    return {
+        "ChartSpec": {
+            "type": "object",
+            "description": (
+                "A Vega-Lite v5 spec with its data inline; `usermeta.jetlag` names the chart, "
+                "its selections (`brush`, `primitive`) and what was left out."
+            ),
+            "properties": {
+                "$schema": {
+                    "type": "string",
+                    "pattern": "^https://vega.github.io/schema/vega-lite/v5",
+                },
+                "usermeta": record({"jetlag": {"type": "object"}}),
+            },
+            "required": ["$schema", "usermeta"],
+            "additionalProperties": True,
+        },
+        "ComparisonRow": record(
+            {
+                "instance": STRING,
+                "display_name": STRING,
+                "line": nullable(INTEGER),
+                "col": nullable(INTEGER),
+                "in_a": BOOLEAN,
+                "in_b": BOOLEAN,
+                **{f"{side}_{m}": COUNT for m in _SIDE for side in ("a", "b")},
+                **{f"diff_{m}": INTEGER for m in _SIDE},
+                "ratio_inclusive": nullable({"type": "number", "minimum": 0}),
+            },
+            description="One primitive instance in both traces; diff_* are b minus a.",
+        ),
+        "Comparison": record(
+            {
+                "a": ref("Trace"),
+                "b": ref("Trace"),
+                "rows": array(ref("ComparisonRow")),
+                "only_in_a": COUNT,
+                "only_in_b": COUNT,
+                "duration_diff_ns": INTEGER,
+            },
+            description="Rows sorted by the absolute difference in inclusive time.",
+        ),
+    }
+
+
 def query_schemas() -> dict[str, Any]:
     """The component schemas of every trace query's answer, by name."""
     return {
+        **chart_schemas(),
         "Utilization": record(
             {
                 **_window(),

@@ -11,6 +11,12 @@ from typing import Any
 from jupyter_server.utils import url_path_join
 
 from jetlag.server_ext.handlers.base import NotFoundHandler
+from jetlag.server_ext.handlers.charts import (
+    CHART_PARAMS,
+    CompareChartHandler,
+    CompareHandler,
+    TraceChartHandler,
+)
 from jetlag.server_ext.handlers.jobs import (
     JobCancelHandler,
     JobHandler,
@@ -36,6 +42,7 @@ API_PREFIX = "jetlag/api/"
 
 _ID = r"([^/]+)"
 _VIEW = "(" + "|".join(sorted(VIEWS)) + ")"
+_CHART = "(" + "|".join(sorted(CHART_PARAMS)) + ")"
 
 #: (path below API_PREFIX as a regex, handler), most specific first.
 ROUTES: list[tuple[str, Any]] = [
@@ -54,6 +61,9 @@ ROUTES: list[tuple[str, Any]] = [
     (f"traces/{_ID}/download", TraceDownloadHandler),
     (f"traces/{_ID}/{_VIEW}", TraceViewHandler),
     (f"traces/{_ID}/intervals/{_ID}", IntervalHandler),
+    (f"traces/{_ID}/charts/{_CHART}", TraceChartHandler),
+    ("compare", CompareHandler),
+    ("compare/chart", CompareChartHandler),
 ]
 
 

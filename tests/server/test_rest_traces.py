@@ -229,3 +229,11 @@ async def test_bad_label_bodies(api, trace_id, body, headers, status, field):
     reply = await api("PATCH", f"traces/{trace_id}", body=body, headers=headers)
     assert reply.status == status, reply.body
     assert reply.error[1] == field
+
+
+async def test_jupyterlabs_cache_buster_is_ignored(api, trace_id):
+    # ServerConnection.makeRequest appends `?<timestamp>` (a name without a value) to GETs.
+    reply = await api("GET", "traces", params=[("1796457482224", "")])
+    assert reply.status == 200 and [t["id"] for t in reply.json["traces"]] == [trace_id]
+    named = await api("GET", "traces", params=[("1796457482224", "5")])
+    assert named.status == 400 and named.error[1] == "1796457482224"
