@@ -1,0 +1,15 @@
+/**
+ * The trace view's model: pure TypeScript (no DOM), shared by the linked views.
+ *
+ * - `selection`: the one selection state (primitive, task with ancestry, source line).
+ * - `timeWindow`: the visible time window all time axes pan and zoom together.
+ * - `bins`: pixel <-> ns mapping, bins per pixel, spill-over requests and resampling.
+ * - `compare`: two profiles compared per primitive.
+ * - `format`: durations, places, GUIDs, counts.
+ */
+
+export * from './bins';
+export * from './compare';
+export * from './format';
+export * from './selection';
+export * from './timeWindow';
