@@ -243,12 +243,18 @@ export class TracesSection extends Widget {
   }
 
   private async compare(): Promise<void> {
-    const ids = this.traces.filter(t => this.checked.has(t.id)).map(t => t.id);
-    if (ids.length !== 2) {
+    const picked = this.traces.filter(t => this.checked.has(t.id));
+    if (picked.length !== 2) {
       this.showError('Check exactly two traces to compare them.');
       return;
     }
     // The list is newest first: compare the newer one against the older one.
-    await this.commands.execute('jetlag:compare-traces', { a: ids[1], b: ids[0] });
+    const [newer, older] = picked;
+    const name = (t: (typeof picked)[number]) => t.label || t.function || t.id;
+    await this.commands.execute('jetlag:compare-traces', {
+      a: older.id,
+      b: newer.id,
+      label: `${name(older)} vs ${name(newer)}`
+    });
   }
 }

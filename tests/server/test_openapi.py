@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from jetlag.server_ext import params
 from jetlag.server_ext.handlers import ROUTES
 from jetlag.server_ext.openapi import document
@@ -39,8 +37,9 @@ async def test_served_document_is_the_built_one(api, jp_serverapp, jp_base_url):
 
 
 def test_document_is_valid_openapi_31():
-    validator = pytest.importorskip("openapi_spec_validator")
-    validator.validate(document())
+    import openapi_spec_validator
+
+    openapi_spec_validator.validate(document())
     assert document()["openapi"].startswith("3.1")
 
 

@@ -56,7 +56,7 @@ def notebook(lab: LabServer) -> str:
 def open_notebook_and_run(page: Any, lab: LabServer, name: str) -> None:
     page.goto(lab.lab_url(name))
     wait_for_app(page)
-    run_all_cells(page)
+    run_all_cells(page, name)
 
 
 def lra_trace(lab: LabServer) -> dict[str, Any]:

@@ -111,7 +111,7 @@ def test_linked_trace_view(page: Any, lab: LabServer, artifacts: Path, tmp_path:
     write_notebook(lab.root / NOTEBOOK, ["import numpy as np", listing("lra"), DATA, CALL])
     page.goto(lab.lab_url(NOTEBOOK))
     wait_for_app(page)
-    run_all_cells(page)
+    run_all_cells(page, NOTEBOOK)
     trace_id = wait_for_cell_trace(lab)["id"]
     screenshot(page, artifacts, "notebook")
 

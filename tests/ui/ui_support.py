@@ -192,25 +192,34 @@ def wait_for_app(page: Any) -> None:
     page.evaluate("() => window.jupyterapp.restored")
 
 
-def run_all_cells(page: Any) -> None:
-    """Runs every cell of the current notebook and waits until each has a number."""
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=UI_TIMEOUT_MS * 4)
+def run_all_cells(page: Any, path: str) -> None:
+    """Runs every cell of the notebook `path` and waits until each has a number.
+
+    The lab restores the tabs of earlier tests, so the notebook is named: until it is the
+    current widget with an idle kernel nothing runs, and only its own prompts count.
+    """
+    current = "window.jupyterapp.shell.currentWidget"
     page.wait_for_function(
-        """() => {
-          const panel = window.jupyterapp.shell.currentWidget;
-          const kernel = panel && panel.sessionContext && panel.sessionContext.session
+        f"""(path) => {{
+          const panel = {current};
+          const kernel = panel && panel.context && panel.context.path === path
+            && panel.sessionContext && panel.sessionContext.session
             && panel.sessionContext.session.kernel;
-          return kernel && kernel.status === 'idle';
-        }""",
+          return kernel && kernel.status === 'idle'
+            && panel.node.querySelectorAll('.jp-CodeCell').length > 0;
+        }}""",
+        arg=path,
         timeout=KERNEL_TIMEOUT_MS,
     )
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(
-        """() => {
-          const prompts = Array.from(document.querySelectorAll(
-            '.jp-Notebook .jp-CodeCell .jp-InputPrompt'));
+        f"""(path) => {{
+          const panel = {current};
+          if (!panel || !panel.context || panel.context.path !== path) return false;
+          const prompts = Array.from(panel.node.querySelectorAll('.jp-CodeCell .jp-InputPrompt'));
           return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-        }""",
+        }}""",
+        arg=path,
         timeout=KERNEL_TIMEOUT_MS,
     )
 

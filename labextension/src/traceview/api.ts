@@ -5,6 +5,7 @@
  * builds query strings and names the JSON shapes the server answers with. It keeps no
  * state and draws nothing.
  */
+import type { ProfileRow, TaskInfo } from '../model';
 import { requestAPI } from '../requestAPI';
 
 /** A time window in ns from the trace's start, cut into `bins` bins. */
@@ -70,27 +71,8 @@ export interface UtilizationAnswer extends WindowAnswer {
   per_location: Record<string, number[]>;
 }
 
-/** One task as `/intervals` and `/intervals/{guid}` describe it. */
-export interface IntervalRecord {
-  /** The task's GUID. */
-  guid: number;
-  /** Its parent's GUID (0 for none). */
-  parent_guid: number;
-  /** Location (worker) name. */
-  location: string;
-  /** Primitive instance name, e.g. `dot$12$15`. */
-  primitive: string;
-  /** Primitive display name, e.g. `dot`. */
-  display_name: string;
-  /** task, inline, chunk or call. */
-  kind: string;
-  /** Start, ns from the trace's start. */
-  start: number;
-  /** End, ns. */
-  end: number;
-  /** end - start, ns. */
-  duration: number;
-}
+/** One task as `/intervals` and `/intervals/{guid}` describe it (the model's TaskInfo). */
+export type IntervalRecord = TaskInfo;
 
 /** `/intervals`: one page of the tasks in a window. */
 export interface IntervalsAnswer {
@@ -118,21 +100,8 @@ export interface IntervalDetail extends IntervalRecord {
   children_total: number;
 }
 
-/** One profile row per primitive instance. */
-export interface ProfileRow {
-  /** Instance name. */
-  instance: string;
-  /** Display name. */
-  display_name: string;
-  /** Number of evaluations. */
-  count: number;
-  /** Inclusive time, ns. */
-  inclusive_ns: number;
-  /** Exclusive time, ns. */
-  exclusive_ns: number;
-  /** Evaluations run directly (inline). */
-  eval_direct: number;
-}
+/** One profile row per primitive instance (the model's ProfileRow). */
+export type { ProfileRow };
 
 /** `/profile`. */
 export interface ProfileAnswer {
