@@ -129,11 +129,15 @@ def tree_chart(
         x=x, y=alt.Y("depth:Q", axis=None, scale=alt.Scale(reverse=True, zero=False, padding=12))
     )
     circles = (
-        base.mark_circle(opacity=1, stroke="black")
+        # A thin outline keeps nodes visible whose colour is the background's (a zero
+        # difference is white in the diverging scheme); the selected node's is thick.
+        base.mark_circle(opacity=1, stroke="#444")
         .encode(
             size=alt.Size("count:Q", title="count", scale=alt.Scale(range=[40, 600])),
             color=alt.Color(f"{field}:Q", title=title, scale=scale),
-            strokeWidth=alt.when(selection, empty=False).then(alt.value(3)).otherwise(alt.value(0)),
+            strokeWidth=alt.when(selection, empty=False)
+            .then(alt.value(3))
+            .otherwise(alt.value(0.75)),
             tooltip=tooltip,
         )
         .add_params(selection)
