@@ -78,7 +78,7 @@ def test_start_serves_lab_with_the_physl_kernel_and_the_demo(tmp_path):
         assert specs["physl"]["spec"]["display_name"] == "PhySL"
         status, page = get(f"{base}/lab")
         assert status == 200 and b"JupyterLab" in page
-        status, body = get(f"{base}/api/contents/paper_demo.ipynb")
+        status, body = get(f"{base}/api/contents/notebooks/paper_demo.ipynb")
         notebook = json.loads(body)
         assert notebook["content"]["metadata"]["kernelspec"]["name"] == "physl"
     finally:
