@@ -26,7 +26,7 @@ SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 @pytest.mark.skipif(not SYSTEM_PYTHON.exists(), reason="no system Python at /usr/bin/python3")
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs a git checkout to clone")
 def test_start_from_a_clean_clone_with_the_system_python(tmp_path):
-    clone = tmp_path / "jetlag"
+    clone = tmp_path / "checkout"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     if shutil.which("node", path=SYSTEM_PATH) is None:
         pytest.fail("node is not on the system PATH: scripts/install-system installs it")
