@@ -3,6 +3,7 @@ import {
   MAX_BINS,
   TimeWindow,
   binEdges,
+  binMiddles,
   binIndexAt,
   binNs,
   binsFor,
@@ -85,6 +86,12 @@ describe('bin edges and indices', () => {
     expect(binNs(window)).toBe(2.5);
     expect(binEdges(window)).toEqual([100, 102.5, 105, 107.5, 110]);
     expect(binEdges({ begin: 0, end: 1, bins: 3 })[3]).toBe(1);
+  });
+
+  it('puts bin middles where the server puts its chart rows (0.1 ns)', () => {
+    expect(binMiddles({ begin: 100, end: 110, bins: 4 })).toEqual([101.3, 103.8, 106.3, 108.8]);
+    expect(binMiddles({ begin: 0, end: 3, bins: 3 })).toEqual([0.5, 1.5, 2.5]);
+    expect(binMiddles({ begin: 0, end: 1, bins: 1 })).toHaveLength(1);
   });
 
   it('finds the bin holding a time; half-open at the right', () => {

@@ -55,7 +55,11 @@ def _sampled(node: Any) -> Any:
     """A copy of a spec whose inline data keep only their first rows (for validation)."""
     if isinstance(node, dict):
         return {
-            key: value[:3] if key == "values" and isinstance(value, list) else _sampled(value)
+            key: value[:3]
+            if key == "values" and isinstance(value, list)
+            else {name: rows[:3] for name, rows in value.items()}
+            if key == "datasets" and isinstance(value, dict)
+            else _sampled(value)
             for key, value in node.items()
         }
     if isinstance(node, list):
@@ -79,10 +83,14 @@ def _inline(node: Any, data: dict[str, list[dict[str, Any]]]) -> Any:
 
 
 def spec(
-    chart: alt.TopLevelMixin, meta: dict[str, Any], data: dict[str, list[dict[str, Any]]]
+    chart: alt.TopLevelMixin,
+    meta: dict[str, Any],
+    data: dict[str, list[dict[str, Any]]],
+    datasets: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The chart as a Vega-Lite v5 dict with `data` (rows by `named` source) inline and
-    `usermeta.jetlag`, validated against the schema.
+    `usermeta.jetlag`, validated against the schema. The sources in `datasets` stay named
+    (their rows in the top-level `datasets`), so a Vega view can replace them by name.
 
     Altair converts only the spec (its per-row conversion would cost seconds on a 10,000-bin
     answer); the rows go in afterwards, and validation sees a few of them (they all have
@@ -90,6 +98,8 @@ def spec(
     """
     document = chart.properties(usermeta={"jetlag": meta}).to_dict(validate=False)
     document = _inline(document, data)
+    if datasets:
+        document["datasets"] = {**document.get("datasets", {}), **datasets}
     if not document.get("$schema", "").startswith(SCHEMA_PREFIX):  # pragma: no cover
         raise RuntimeError(f"Altair emitted {document.get('$schema')}, not Vega-Lite v5")
     error = jsonschema.exceptions.best_match(_validator().iter_errors(_sampled(document)))

@@ -1,8 +1,10 @@
 """The utilization chart: busy fraction over time, in total and per location, with a brush.
 
 An area shows the total busy fraction (mean over the locations), a line each location's,
-and with `primitive` a third layer that primitive's share of the total ("click a primitive,
-its share lights up"). The interval selection `brush` on x (ns from the trace's start) is
+and a third layer the selected primitive's share of the total ("click a primitive, its
+share lights up"). The share layer reads the named dataset `share` (empty without
+`primitive`), so the panel swaps its rows in place when the selection changes instead of
+embedding a new chart. The interval selection `brush` on x (ns from the trace's start) is
 how the panel sets the Gantt chart's window. Values are the `/utilization` answers'.
 """
 
@@ -17,12 +19,15 @@ from jetlag.server_ext.queries import TraceQueries
 
 #: Name of the interval selection on the time axis (the panel reads it).
 BRUSH = "brush"
+#: Name of the dataset of the primitive's share (the panel replaces its rows).
+SHARE = "share"
 
 
 def utilization_rows(
     answer: dict[str, Any], share: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
-    """Long-form rows: one per bin and series (`kind` total, location or primitive)."""
+    """Long-form rows: one per bin and series (`kind` total or location); with `share`
+    (a `/utilization?primitive=` answer) its rows (`kind` primitive) instead."""
     bins = bin_rows(answer)
     rows: list[dict[str, Any]] = []
 
@@ -30,11 +35,12 @@ def utilization_rows(
         for edges, busy in zip(bins, values, strict=True):
             rows.append({**edges, "kind": kind, "series": series, "busy": busy})
 
+    if share is not None:
+        add("primitive", share["primitive"], share["total"])
+        return rows
     add("total", "total", answer["total"])
     for location, values in answer["per_location"].items():
         add("location", location, values)
-    if share is not None:
-        add("primitive", share["primitive"], share["total"])
     return rows
 
 
@@ -53,7 +59,8 @@ def utilization_chart(
         share = queries.utilization(
             begin=begin, end=end, bins=bins, locations=locations, primitive=primitive
         )
-    rows = utilization_rows(answer, share)
+    rows = utilization_rows(answer)
+    share_rows = utilization_rows(answer, share) if share is not None else []
     x = time_x(answer)
     y = alt.Y(
         "busy:Q", title="busy fraction", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")
@@ -77,15 +84,14 @@ def utilization_chart(
         .mark_line(interpolate="step", strokeWidth=1)
         .encode(x=x, y=y, color=alt.Color("series:N", title="location"), tooltip=tooltip)
     )
-    layers = [total, lines]
-    if share is not None:
-        layers.append(
-            alt.Chart()
-            .transform_filter(alt.datum.kind == "primitive")
-            .mark_area(opacity=0.8, interpolate="step", color="#f58518")
-            .encode(x=x, y=y, tooltip=tooltip)
-        )
-    chart = alt.layer(*layers, data=named("utilization")).properties(width="container", height=160)
+    share_layer = (
+        alt.Chart(named(SHARE))
+        .mark_area(opacity=0.8, interpolate="step", color="#f58518")
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    chart = alt.layer(total, lines, share_layer, data=named("utilization")).properties(
+        width="container", height=160
+    )
     meta = {
         "chart": "utilization",
         "x_field": TIME_FIELD,
@@ -95,5 +101,6 @@ def utilization_chart(
         "locations": answer["locations"],
         "primitive": primitive or None,
         "instances": share["instances"] if share is not None else None,
+        "share_dataset": SHARE,
     }
-    return spec(chart, meta, {"utilization": rows})
+    return spec(chart, meta, {"utilization": rows}, datasets={SHARE: share_rows})

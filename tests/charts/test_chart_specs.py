@@ -65,6 +65,8 @@ def test_utilization_spec_matches_the_query(services, chart_store):
     assert spec["width"] == "container"
     assert spec["usermeta"]["jetlag"]["x_field"] == "t_ns"
     assert not any(r["kind"] == "primitive" for r in rows)
+    # The share layer is there, empty, so the panel can fill it in place.
+    assert spec["layer"][2]["data"] == {"name": "share"} and spec["datasets"]["share"] == []
 
 
 def test_utilization_with_a_primitive_adds_its_share(services, chart_store):
@@ -73,9 +75,10 @@ def test_utilization_with_a_primitive_adds_its_share(services, chart_store):
     window = {"begin": 0, "end": queries.metadata()["duration_ns"] // 2, "bins": 20}
     share = queries.utilization(primitive="dot", **window)
     spec = valid_v5(charts.utilization_chart(queries, primitive="dot", **window))
-    rows = layer_values(spec)
+    rows = spec["datasets"][spec["usermeta"]["jetlag"]["share_dataset"]]
     assert [r["busy"] for r in rows if r["kind"] == "primitive"] == share["total"]
-    assert len(spec["layer"]) == 3
+    assert [r["t_ns"] for r in rows] == [r["t_ns"] for r in layer_values(spec) if r["kind"] == "total"]
+    assert spec["layer"][2]["data"] == {"name": "share"}
     assert spec["usermeta"]["jetlag"]["instances"] == share["instances"]
     with pytest.raises(QueryError) as error:
         charts.utilization_chart(queries, primitive="nonesuch")

@@ -15,9 +15,11 @@ no wall-clock assertions. The page fixture fails the test on any console error.
 from __future__ import annotations
 
 import importlib.util
+import json
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 from ui_support import (
@@ -137,6 +139,17 @@ def test_linked_trace_view(page: Any, lab: LabServer, artifacts: Path, tmp_path:
     node.click()
     wait_attribute(page, gantt, "el => el.dataset.highlightState === 'ready'")
     assert gantt.get_attribute("data-highlighted-tasks") == str(expected)
+    # Its share of the utilization lights up: the bins where REST says it is busy.
+    utilization = view.locator(".jl-TraceView-utilization")
+    wait_attribute(page, utilization, f"el => el.dataset.share === {json.dumps(instance)}")
+    begin, end, bins = utilization.get_attribute("data-share-window").split("-")
+    share = get(
+        lab,
+        f"traces/{trace_id}/utilization?begin={begin}&end={end}&bins={bins}"
+        f"&primitive={quote(instance)}",
+    )
+    busy_bins = sum(1 for value in share["total"] if value)
+    assert int(utilization.get_attribute("data-share-bins")) == busy_bins > 0
     lines = view.locator(".jl-TraceView-source").get_attribute("data-selected-lines")
     assert lines, "the selected primitive's source line is marked"
     screenshot(page, artifacts, "primitive-selected")

@@ -85,6 +85,20 @@ export function binEdges(window: BinnedWindow): number[] {
 }
 
 /**
+ * The middle of each bin of `window`, rounded to 0.1 ns as the server's chart rows are
+ * (`t_ns`; a half may round the other way), so the rows the panel makes line up with
+ * the ones a chart came with.
+ */
+export function binMiddles(window: BinnedWindow): number[] {
+  const width = spanOf(window) / window.bins;
+  const middles: number[] = [];
+  for (let i = 0; i < window.bins; i++) {
+    middles.push(Math.round((window.begin + (i + 0.5) * width) * 10) / 10);
+  }
+  return middles;
+}
+
+/**
  * The index of the bin of `window` holding time `ns` (bin i holds
  * [edge i, edge i+1)); -1 before the window, `bins` at or after its end.
  */

@@ -1,16 +1,18 @@
 /**
  * The utilization chart (`/charts/utilization`, Vega-Lite via vega-embed): busy fraction
  * over the whole trace, in total and per worker. Its `brush` (x in ns) sets the shared
- * TimeWindow, so it is the overview that steers the Gantt and the counters; when a
- * primitive is selected the chart is fetched again with `primitive=` so its share lights up.
+ * TimeWindow, so it is the overview that steers the Gantt and the counters. When a
+ * primitive is selected its share lights up: `/utilization?primitive=` over the chart's
+ * window fills the spec's `share` dataset in place (no new chart is embedded, which would
+ * hold the page for a few hundred ms on a big trace).
  */
 import { Panel, Widget } from '@lumino/widgets';
 
-import { binsFor } from '../model/bins';
+import { binMiddles, binsFor } from '../model/bins';
 import { formatNs } from '../model/format';
 import { SelectionModel, primitivesOfSelection } from '../model/selection';
 import { TimeWindow } from '../model/timeWindow';
-import { TraceApi, errorText } from './api';
+import { TraceApi, UtilizationAnswer, errorText } from './api';
 import { VegaChart, intervalOf } from './vegaChart';
 
 /** What the utilization view needs. */
@@ -68,7 +70,30 @@ export class UtilizationView extends Panel {
     const primitive = primitivesOfSelection(this.selection.selection)[0] ?? null;
     if (primitive !== this.primitive) {
       this.primitive = primitive;
-      void this.load();
+      this.showWindow();
+      void this.loadShare();
+    }
+  }
+
+  /** Fill the chart's share dataset with the selected primitive's (empty for none). */
+  private async loadShare(): Promise<void> {
+    const window = this.window;
+    const primitive = this.primitive;
+    if (!window) {
+      return; // the first chart is still on its way; it is fetched with the primitive
+    }
+    const ticket = ++this.shareTicket;
+    let rows: ShareRow[] = [];
+    if (primitive) {
+      try {
+        rows = shareRows(await this.api.utilization({ ...window, primitive }), primitive);
+      } catch {
+        rows = []; // a tree node without tasks (a define, a block): no share
+      }
+    }
+    if (ticket === this.shareTicket) {
+      await this.chart.setData(this.shareDataset, rows);
+      this.markShare(primitive, rows);
     }
   }
 
@@ -79,6 +104,14 @@ export class UtilizationView extends Panel {
     }
     window.clearTimeout(this.brushTimer);
     this.brushTimer = window.setTimeout(() => this.timeWindow.set(range[0], range[1]), 30);
+  }
+
+  /** Say on the node which primitive's share is drawn and in how many bins it is busy. */
+  private markShare(primitive: string | null, rows: ShareRow[]): void {
+    this.node.dataset.share = primitive ?? '';
+    this.node.dataset.shareBins = String(rows.filter(row => (row.busy ?? 0) > 0).length);
+    const window = this.window;
+    this.node.dataset.shareWindow = window ? `${window.begin}-${window.end}-${window.bins}` : '';
   }
 
   private showWindow(): void {
@@ -99,8 +132,16 @@ export class UtilizationView extends Panel {
         primitive: this.primitive ?? undefined
       });
       if (ticket === this.ticket) {
+        ++this.shareTicket; // this spec carries the share of the primitive it was asked with
+        const meta = (spec.usermeta as any)?.jetlag ?? {};
+        this.window = meta.window ?? null;
+        this.shareDataset = meta.share_dataset ?? 'share';
         await this.chart.draw(spec);
         this.showWindow();
+        this.markShare(meta.primitive ?? null, (spec.datasets as any)?.[this.shareDataset] ?? []);
+        if ((meta.primitive ?? null) !== this.primitive) {
+          void this.loadShare(); // the selection changed while the chart was on its way
+        }
       }
     } catch (reason) {
       if (ticket !== this.ticket) {
@@ -122,7 +163,29 @@ export class UtilizationView extends Panel {
   private readonly chart: VegaChart;
   private readonly caption: Widget;
   private primitive: string | null = null;
+  private window: { begin: number; end: number; bins: number } | null = null;
+  private shareDataset = 'share';
+  private shareTicket = 0;
   private ticket = 0;
   private loadedWidth = 0;
   private brushTimer = 0;
+}
+
+/** One row of the chart's share dataset (the fields of the server's utilization rows). */
+export interface ShareRow {
+  t_ns: number;
+  kind: 'primitive';
+  series: string;
+  busy: number | null;
+}
+
+/** A `/utilization?primitive=` answer as share rows: bin middles and the total busy fraction. */
+export function shareRows(answer: UtilizationAnswer, primitive: string): ShareRow[] {
+  const middles = binMiddles(answer);
+  return answer.total.map((busy, i) => ({
+    t_ns: middles[i],
+    kind: 'primitive',
+    series: primitive,
+    busy
+  }));
 }

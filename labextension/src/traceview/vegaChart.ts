@@ -103,6 +103,7 @@ export class VegaChart extends Widget {
     }
     this.result?.finalize();
     this.result = result;
+    this.units.clear();
     this.fitWidth();
     for (const { signal, handler } of this.handlers) {
       this.attach(signal, handler);
@@ -185,9 +186,14 @@ export class VegaChart extends Widget {
     if (!this.result) {
       return;
     }
-    const compiled = JSON.stringify(this.result.vgSpec);
-    const found = new RegExp(`unit: \\\\"([^\\\\"]*)\\\\", fields: ${param}_tuple_fields`).exec(compiled);
-    const unit = found ? found[1] : '';
+    let unit = this.units.get(param);
+    if (unit === undefined) {
+      // Found once per chart: the compiled spec of a big tree is long to serialize.
+      const compiled = JSON.stringify(this.result.vgSpec);
+      const found = new RegExp(`unit: \\\\"([^\\\\"]*)\\\\", fields: ${param}_tuple_fields`).exec(compiled);
+      unit = found ? found[1] : '';
+      this.units.set(param, unit);
+    }
     const rows =
       value === null ? [] : [{ unit, fields: [{ type: 'E', field }], values: [value] }];
     await this.setData(`${param}_store`, rows);
@@ -218,6 +224,8 @@ export class VegaChart extends Widget {
 
   private result: Result | null = null;
   private handlers: { signal: string; handler: SignalHandler }[] = [];
+  /** The unit name of each point selection param in the current chart. */
+  private units = new Map<string, string>();
   private generation = 0;
   private muted = false;
 }
