@@ -34,10 +34,12 @@ def run_program(
     files: Mapping[str, str],
     label: str,
     trace_mode: str | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> tuple[Any, Measurement | None]:
     """Call `entry` of `program` with `args`; returns (value, what was measured or None).
 
-    `files` maps the program's function names to their files (to place errors);
+    `files` maps the program's function names to their files (to place errors and, with
+    `texts` -- file -> text -- to show each function's source beside its trace);
     `label` names the run in an interrupt report.
     """
     mode = trace_mode or state.trace_mode
@@ -49,6 +51,8 @@ def run_program(
             threads=state.threads,
             trace=mode,
             metadata={"cell": label},
+            sources=texts,
+            origins=files,
         )
     except PhySLRuntimeError as error:
         raise renamed(placed_runtime_error(error, program, files), state) from None

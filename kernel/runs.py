@@ -71,7 +71,8 @@ class PreparedRun:
     entry: str
     program: Program  # as compiled (what %physl shows)
     runs: Program  # after the runtime's optimization passes (what runs and is traced)
-    files: dict[str, str]
+    files: dict[str, str]  # function -> the file its tags point into
+    texts: dict[str, str]  # file -> text, for every file in `files`
 
     @property
     def physl(self) -> str:
@@ -179,7 +180,9 @@ def prepare_run(
     program = relocate_program(compiled.program, compiled.entry, run, plan.filename, plan.lines)
     files = dict(compiled.origins)
     files[compiled.entry] = plan.filename
-    return PreparedRun(first, last, run, compiled.entry, program, optimized(program), files)
+    texts = {file: text for file, text in compiled.texts if file != run.filename}
+    texts[plan.filename] = "".join(f"{line}\n" for line in plan.lines)
+    return PreparedRun(first, last, run, compiled.entry, program, optimized(program), files, texts)
 
 
 class CellController:
@@ -248,6 +251,7 @@ class CellController:
             self.state,
             files=prepared.files,
             label=f"{self.label} {lines}",
+            texts=prepared.texts,
         )
         returned = list(value) if isinstance(value, tuple) else [value]
         for name, result in zip(run.results, returned, strict=False):

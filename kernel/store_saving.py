@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from jetlag.runtime.ir.nodes import Call, Variable
 from jetlag.runtime.measure.table import EventTable
 from jetlag.runtime.measure.trace import Trace
 from jetlag.runtime.settings import one_of, whole_number
@@ -278,4 +279,35 @@ def save_cell_traces(
         except Exception as error:  # noqa: BLE001  (the cell ran; its report must not fail it)
             saver.failed(error)
             continue
-        collected.trace_id = saver.save(trace, cell=cell, label=trace.function)
+        collected.trace_id = saver.save(trace, cell=cell, label=trace_label(trace))
+
+
+def trace_label(trace: Trace, most: int = 3) -> str | None:
+    """The name a cell's trace is listed under: the compiled functions its run called
+    directly (a cell's statements run as a define named after the cell, e.g. `cell5`,
+    which says nothing about the work), else the traced function's own name."""
+    entry = trace.function
+    tree = trace.tree
+    # Only a cell's run has "cell" in its metadata (kernel.runner); a function's trace
+    # keeps the function's name.
+    if entry is None or tree is None or "cell" not in trace.metadata:
+        return entry
+    defines = {
+        node.args[0].name: node
+        for node in tree.program.body
+        if isinstance(node, Call) and node.name == "define" and node.args
+        if isinstance(node.args[0], Variable)
+    }
+    body = defines.get(entry)
+    if body is None:
+        return entry
+    called = [
+        node.name
+        for node in body.walk()
+        if isinstance(node, Call) and node.name in trace.origins and node.name != entry
+    ]
+    names = list(dict.fromkeys(called))
+    if not names:
+        return entry
+    more = f" +{len(names) - most}" if len(names) > most else ""
+    return ", ".join(names[:most]) + more

@@ -7,7 +7,7 @@ right there, naming file:line:col); each call runs the execution tree on the tas
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from jetlag.runtime.errors import PhySLError
@@ -53,9 +53,12 @@ class Measurement:
         entry: str | None,
         mode: str,
         metadata: dict[str, Any],
+        sources: Mapping[str, str] | None = None,
+        origins: Mapping[str, str] | None = None,
     ) -> None:
         self.result, self.program, self.sampler = result, program, sampler
         self.entry, self.mode, self.metadata = entry, mode, metadata
+        self.sources, self.origins = dict(sources or {}), dict(origins or {})
         # Taken now: the wall clock may be stepped before the trace is assembled.
         self.clock_offset_ns = clock_offset_now()
         self._trace: Trace | None = None
@@ -70,6 +73,8 @@ class Measurement:
                 function=self.entry,
                 metadata=self.metadata,
                 clock_offset_ns=self.clock_offset_ns,
+                sources=self.sources,
+                origins=self.origins,
             )
             if self.mode == "profile":
                 self._trace.keep_profile_only()
@@ -87,12 +92,15 @@ def run_measured(
     policy: InlinePolicy | None = None,
     trace: str = "profile",
     metadata: dict[str, Any] | None = None,
+    sources: Mapping[str, str] | None = None,
+    origins: Mapping[str, str] | None = None,
 ) -> tuple[RunResult, Measurement | None]:
     """Run `program` (calling `entry` with the arguments) and measure it as `trace` says.
 
     Returns the scheduler's result and what was measured (None with trace="off"); its
     `trace()` is the Trace ("profile": profile and counters, "events": every task too),
-    assembled when asked for. PhySLFunction and the kernel run through this.
+    assembled when asked for. PhySLFunction and the kernel run through this. `sources`
+    (file -> text) and `origins` (function -> file) go into the trace for its source view.
     """
     tracing = trace != "off"
     sampler = CounterSampler().start() if tracing else None
@@ -117,7 +125,7 @@ def run_measured(
     if policy is not None:
         info["inlining"] = policy.decisions()
     info.update(metadata or {})
-    return result, Measurement(result, program, sampler, entry, trace, info)
+    return result, Measurement(result, program, sampler, entry, trace, info, sources, origins)
 
 
 class PhySLFunction:
@@ -196,6 +204,8 @@ class PhySLFunction:
                 pool=pool,
                 policy=self.policy,
                 trace=self.trace_mode,
+                sources=dict(self.compiled.texts),
+                origins=dict(self.compiled.origins),
             )
         except PhySLError as error:
             raise error.with_traceback(None) from error.__cause__

@@ -252,12 +252,34 @@ def query_schemas() -> dict[str, Any]:
             {
                 "file": nullable(STRING),
                 "text": STRING,
+                "sections": array(
+                    record(
+                        {
+                            "file": STRING,
+                            "functions": array(STRING),
+                            "offset": COUNT,
+                            "lines": COUNT,
+                        }
+                    ),
+                ),
                 "primitives": array(
                     record(
-                        {"instance": STRING, "primitive": STRING, "line": INTEGER, "col": INTEGER}
+                        {
+                            "instance": STRING,
+                            "primitive": STRING,
+                            "line": INTEGER,
+                            "col": INTEGER,
+                            "file": STRING,
+                            "file_line": INTEGER,
+                        }
                     )
                 ),
-            }
+            },
+            description=(
+                "The text of every file the trace's primitives point into, one section "
+                "per file (the entry's file last); `line` is a line of `text`, "
+                "`file_line` the same line in its own file."
+            ),
         ),
         "Metadata": record(
             {

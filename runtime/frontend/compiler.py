@@ -56,6 +56,8 @@ class CompiledSource:
     filename:     the entry function's file.
     origins:      (PhySL name, file) of every compiled function; dependencies may come
                   from other files than the entry's, and their tags are lines of those.
+    texts:        (file, text) of every file in `origins`, in their order: what the
+                  tags point into (a trace keeps them for its source view).
     """
 
     program: Program
@@ -63,6 +65,7 @@ class CompiledSource:
     dependencies: tuple[str, ...]
     filename: str
     origins: tuple[tuple[str, str], ...] = ()
+    texts: tuple[tuple[str, str], ...] = ()
 
 
 class _Session:
@@ -72,6 +75,7 @@ class _Session:
         self._names: dict[Any, str] = {}
         self.defines: list[Call] = []
         self.origins: list[tuple[str, str]] = []
+        self.texts: dict[str, str] = {}
 
     def request(self, use: FunctionUse, written: str) -> str:
         """The PhySL name of a referenced function, compiling it the first time."""
@@ -117,6 +121,8 @@ class _Session:
             define = define_node(binder, params, body, ctx.loc(node))
         self.defines.append(define)
         self.origins.append((name, source.file.filename))
+        if source.file.filename not in self.texts:
+            self.texts[source.file.filename] = "".join(f"{line}\n" for line in source.file.lines)
 
 
 def _compile_entry(source: FunctionSource) -> CompiledSource:
@@ -129,7 +135,12 @@ def _compile_entry(source: FunctionSource) -> CompiledSource:
     )
     dependencies = tuple(name for name, _ in session.origins if name != entry)
     return CompiledSource(
-        program, entry, dependencies, source.file.filename, tuple(session.origins)
+        program,
+        entry,
+        dependencies,
+        source.file.filename,
+        tuple(session.origins),
+        tuple(session.texts.items()),
     )
 
 

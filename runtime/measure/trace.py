@@ -60,6 +60,8 @@ class Trace:
         root_guid: int = 0,
         function: str | None = None,
         metadata: Mapping[str, Any] | None = None,
+        sources: Mapping[str, str] | None = None,
+        origins: Mapping[str, str] | None = None,
     ) -> None:
         self.events = events
         self.counters = counters if counters is not None else Counters()
@@ -68,6 +70,12 @@ class Trace:
         self.root_guid = root_guid
         self.function = function
         self.metadata: dict[str, Any] = dict(metadata or {})
+        #: Text of every file the traced functions came from (file -> text), when known:
+        #: a cell's run may call functions defined in other cells, whose tags are lines
+        #: of those cells.
+        self.sources: dict[str, str] = dict(sources or {})
+        #: The file each compiled function (PhySL define) came from (name -> file).
+        self.origins: dict[str, str] = dict(origins or {})
 
     # -- construction ------------------------------------------------------------------
 
@@ -84,6 +92,8 @@ class Trace:
         threads: Mapping[str, int] | None = None,
         metadata: Mapping[str, Any] | None = None,
         clock_offset_ns: int | None = None,
+        sources: Mapping[str, str] | None = None,
+        origins: Mapping[str, str] | None = None,
     ) -> Trace:
         """Assemble a trace from an EventLog (or table, or TaskEvents) and what else is known.
 
@@ -125,6 +135,8 @@ class Trace:
             root_guid=root_guid,
             function=function,
             metadata=info,
+            sources=sources,
+            origins=origins,
         )
 
     @classmethod

@@ -18,7 +18,13 @@ from jetlag.runtime.measure.profile import Profile, ProfileEntry
 from jetlag.runtime.measure.table import EventTable
 from jetlag.runtime.measure.trace import Source, Trace
 from jetlag.runtime.store.columns import TraceColumns
-from jetlag.runtime.store.writing import PROFILE_FILE, SOURCE_FILE, TREE_PHYSL, read_meta
+from jetlag.runtime.store.writing import (
+    PROFILE_FILE,
+    SOURCE_FILE,
+    SOURCES_JSON,
+    TREE_PHYSL,
+    read_meta,
+)
 
 
 def events_of(columns: TraceColumns) -> EventTable:
@@ -68,6 +74,18 @@ def profile_of(directory: Path) -> Profile | None:
     return Profile(entries)
 
 
+def _read_sources(directory: Path) -> dict[str, dict[str, str]]:
+    """sources.json's `files` and `origins` (empty when the trace has none)."""
+    path = directory / SOURCES_JSON
+    if not path.is_file():
+        return {}
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        key: {str(k): str(v) for k, v in (document.get(key) or {}).items()}
+        for key in ("files", "origins")
+    }
+
+
 def load_folder(directory: Path, columns: TraceColumns | None = None) -> Trace:
     """The Trace stored in `directory` (events, counters, tree, source, profile, metadata)."""
     columns = columns if columns is not None else TraceColumns.open(directory)
@@ -80,6 +98,7 @@ def load_folder(directory: Path, columns: TraceColumns | None = None) -> Trace:
     if (directory / TREE_PHYSL).is_file():
         text = (directory / TREE_PHYSL).read_text(encoding="utf-8")
         tree = ExecutionTree.from_physl(text, file=source_file)
+    sources = _read_sources(directory)
     trace = Trace(
         events_of(columns),
         counters=counters_of(columns),
@@ -88,6 +107,8 @@ def load_folder(directory: Path, columns: TraceColumns | None = None) -> Trace:
         root_guid=int(meta.get("root_guid") or 0),
         function=meta.get("function"),
         metadata=meta.get("metadata") or {},
+        sources=sources.get("files"),
+        origins=sources.get("origins"),
     )
     profile = profile_of(directory)
     if profile is not None:

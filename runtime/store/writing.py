@@ -32,6 +32,8 @@ META_FORMAT = "jetlag-store-trace"
 META_VERSION = 1
 PROFILE_FILE = "profile.json"
 TREE_JSON, TREE_PHYSL, SOURCE_FILE = "tree.json", "tree.physl", "source.txt"
+#: Every file the traced functions came from and which function came from which.
+SOURCES_JSON = "sources.json"
 OTF2_DIR = "otf2"
 
 
@@ -48,6 +50,8 @@ class TraceSnapshot:
     metadata: dict[str, Any]
     profile: Profile | None = None
     location_prefix: str | None = None
+    sources: dict[str, str] | None = None
+    origins: dict[str, str] | None = None
 
     @classmethod
     def of(cls, trace: Trace, location_prefix: str | None = None) -> TraceSnapshot:
@@ -68,6 +72,8 @@ class TraceSnapshot:
             # A profile-only trace has no events left; its computed profile is the data.
             profile=trace.__dict__.get("profile"),
             location_prefix=location_prefix or None,
+            sources=dict(trace.sources),
+            origins=dict(trace.origins),
         )
 
     def source_file(self) -> str | None:
@@ -130,6 +136,11 @@ def write_trace(snapshot: TraceSnapshot, directory: Path, fields: dict[str, Any]
         (directory / TREE_PHYSL).write_text(snapshot.tree.physl(), encoding="utf-8")
     if snapshot.source is not None:
         (directory / SOURCE_FILE).write_text(snapshot.source.text, encoding="utf-8")
+    if snapshot.sources or snapshot.origins:
+        write_json(
+            directory / SOURCES_JSON,
+            {"files": snapshot.sources or {}, "origins": snapshot.origins or {}},
+        )
 
     first, last = events.span()
     duration = last - first if len(events) else int(metadata.get("wall_ns", 0) or 0)

@@ -1,7 +1,9 @@
 """The counters chart: sampled counters (CPU per worker, memory) over the utilization's axis.
 
 One panel per unit (`%`, `bytes`, ...), a line per counter, binned like `/counters` (the
-mean per bin; bins without a sample are left out of the line). The x field and scale are
+mean per bin). Bins without a sample have no row, so the line joins the samples on either
+side (Vega-Lite breaks a line at a null), and every sample is a dot as well: a short trace
+has a few samples spread over hundreds of bins. The x field and scale are
 the utilization chart's (`t_ns`, ns from the trace's start), so the panel can line them up.
 """
 
@@ -19,12 +21,15 @@ PANEL_WIDTH = 600
 
 
 def counter_rows(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    """Long-form rows: one per bin and counter (`value` null where the bin has no sample)."""
+    """Long-form rows: one per counter and bin that has a sample."""
     bins = bin_rows(answer)
     rows = []
     for series in answer["series"]:
         for edges, value in zip(bins, series["mean"], strict=True):
-            rows.append({**edges, "name": series["name"], "unit": series["unit"], "value": value})
+            if value is not None:
+                rows.append(
+                    {**edges, "name": series["name"], "unit": series["unit"], "value": value}
+                )
     return rows
 
 
@@ -45,7 +50,7 @@ def counters_chart(
         axis = alt.Axis(format="~s") if unit == "bytes" else alt.Axis()
         panels.append(
             alt.Chart(named(f"unit-{i}"))
-            .mark_line(interpolate="step", point=False)
+            .mark_line(interpolate="step-after", point=alt.OverlayMarkDef(size=16))
             .encode(
                 x=x,
                 y=alt.Y("value:Q", title=unit or "value", axis=axis),

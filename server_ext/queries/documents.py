@@ -16,7 +16,7 @@ import numpy as np
 from jetlag.runtime.measure.profile import display_name
 from jetlag.runtime.store.columns import TraceColumns
 from jetlag.server_ext.queries.errors import QueryError
-from jetlag.server_ext.queries.tree import location_of
+from jetlag.server_ext.queries.sources import source_sections
 
 
 def read_json(path: Path) -> Any:
@@ -41,7 +41,8 @@ def _tree_instances(node: Any) -> list[str]:
 
 
 def source(directory: Path, columns: TraceColumns) -> dict[str, Any]:
-    """{"file", "text", "primitives": [{"instance", "primitive", "line", "col"}]}."""
+    """{"file", "text", "sections", "primitives": [{"instance", "primitive", "line", "col",
+    "file", "file_line"}]}: see `sources.source_sections`."""
     try:
         text = (directory / "source.txt").read_text("utf-8")
     except (OSError, UnicodeDecodeError):
@@ -52,23 +53,13 @@ def source(directory: Path, columns: TraceColumns) -> dict[str, Any]:
             404,
         ) from None
     meta = read_json(directory / "meta.json") or {}
-    instances = set(columns.primitives) | set(_tree_instances(read_json(directory / "tree.json")))
-    primitives = []
-    for instance in instances:
-        if "#" in instance:
-            continue  # a chunk sits where its primitive does
-        line, col = location_of(instance)
-        if line is not None:
-            primitives.append(
-                {
-                    "instance": instance,
-                    "primitive": display_name(instance),
-                    "line": line,
-                    "col": col,
-                }
-            )
-    primitives.sort(key=lambda p: (p["line"], p["col"], p["instance"]))
-    return {"file": meta.get("source_file"), "text": text, "primitives": primitives}
+    return source_sections(
+        text,
+        meta.get("source_file"),
+        list(columns.primitives),
+        read_json(directory / "tree.json"),
+        read_json(directory / "sources.json"),
+    )
 
 
 def counter_indices(columns: TraceColumns, names: Any) -> list[int]:

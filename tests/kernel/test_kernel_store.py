@@ -93,13 +93,57 @@ def test_compiled_cell_trace_is_saved_and_its_id_published(saving, store_root):
     row = stored(store_root, trace_id)
     label = f"In[{outcome.count}]"
     assert row["origin"] == "cell" and row["cell"] == label == data["cell"]
-    assert row["label"] == data["function"] == row["function"] == f"cell{outcome.count}"
+    # Listed under the function the cell called; the run itself is named after the cell.
+    assert row["label"] == "lra"
+    assert data["function"] == row["function"] == f"cell{outcome.count}"
     assert row["notebook"] == NOTEBOOK
     assert row["events"] == data["events"] > 0 and data["events_dropped"] == 0
     trace = TraceStore(store_root).load(trace_id)
     assert len(trace.events) == row["events"]
     assert {e.display_name for e in trace.profile} >= {"lra", "zeros", "compiled_loop"}
     assert trace.tree is not None and "lra" in trace.source.text
+    # The trace keeps lra's own cell too: its primitives' tags are lines of that cell.
+    assert any(text == LRA for text in trace.sources.values())
+    assert trace.origins[f"cell{outcome.count}"] == trace.source.file
+
+
+def test_source_view_shows_each_function_in_its_own_cell(saving, store_root):
+    from jetlag.server_ext.queries import TraceQueries
+
+    outcome = saving.ok("w = lra(x, y, 1e-3, 5)")
+    trace_id = payload(outcome)["trace_id"]
+    stored(store_root, trace_id)
+    store = TraceStore(store_root)
+    try:
+        answer = TraceQueries(store.columns(trace_id), store.directory(trace_id)).source()
+    finally:
+        store.close()
+    lines = answer["text"].splitlines()
+    files = [section["file"] for section in answer["sections"]]
+    assert len(files) == 2 and files[-1] == answer["file"]  # lra's cell, then the calling one
+    lra_cell = answer["sections"][0]
+    assert lines[: lra_cell["lines"]] == LRA.splitlines()
+    assert lines[lra_cell["lines"] :] == ["w = lra(x, y, 1e-3, 5)"]
+    by_name = {}
+    for entry in answer["primitives"]:
+        by_name.setdefault(entry["primitive"], []).append(entry)
+        # Each instance's line is its tag's line in its own file, shifted by the section.
+        section = answer["sections"][files.index(entry["file"])]
+        assert entry["line"] == section["offset"] + entry["file_line"]
+    # The optimizer made the loop's dots one glm_gradient; it and exp sit in lra's cell.
+    for name in ("glm_gradient", "exp", "zeros"):
+        assert {e["file"] for e in by_name[name]} == {lra_cell["file"]}, name
+    assert [lines[e["line"] - 1].strip() for e in by_name["exp"]] == [
+        "pred = 1.0 / (1.0 + np.exp(-np.dot(x, weights)))"
+    ]
+    assert [lines[e["line"] - 1].strip() for e in by_name["zeros"]] == [
+        "weights = np.zeros(np.shape(x)[1])"
+    ]
+    # "lra" is the call in the calling cell and the name its def binds in its own.
+    assert sorted(lines[e["line"] - 1] for e in by_name["lra"]) == [
+        "def lra(x, y, alpha, iterations):",
+        "w = lra(x, y, 1e-3, 5)",
+    ]
 
 
 def test_trace_shows_mode_cap_and_saving(saving, store_root):

@@ -152,6 +152,18 @@ def test_linked_trace_view(page: Any, lab: LabServer, artifacts: Path, tmp_path:
     assert int(utilization.get_attribute("data-share-bins")) == busy_bins > 0
     lines = view.locator(".jl-TraceView-source").get_attribute("data-selected-lines")
     assert lines, "the selected primitive's source line is marked"
+    # The cell called lra from another cell: the source shows lra's cell (where the
+    # primitive's line is) and the calling cell, each under its own heading.
+    source = view.locator(".jl-TraceView-source")
+    wait_attribute(page, source, "el => el.dataset.sourceFiles === '2'")
+    headings = source.locator(".jl-TraceView-sourceFile").all_inner_texts()
+    assert len(headings) == 2 and headings[0].startswith("lra"), (
+        headings,
+        get(lab, f"traces/{trace_id}/source")["sections"],
+        get(lab, f"traces/{trace_id}"),
+    )
+    marked = source.locator(".jl-TraceView-sourceLine.jl-mod-selected code").all_inner_texts()
+    assert marked and all(text.strip() in listing("lra") for text in marked), marked
     screenshot(page, artifacts, "primitive-selected")
 
     # Click one of its tasks on the canvas: the selection box shows its parent chain.

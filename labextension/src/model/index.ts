@@ -6,10 +6,14 @@
  * - `bins`: pixel <-> ns mapping, bins per pixel, spill-over requests and resampling.
  * - `compare`: two profiles compared per primitive.
  * - `format`: durations, places, GUIDs, counts.
+ * - `lanes`: the Gantt's nesting lanes.
+ * - `sourceBlocks`: the lines the source view shows, per file.
  */
 
 export * from './bins';
 export * from './compare';
 export * from './format';
+export * from './lanes';
 export * from './selection';
+export * from './sourceBlocks';
 export * from './timeWindow';

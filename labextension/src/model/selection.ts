@@ -49,16 +49,34 @@ export interface SourcePrimitive {
   line: number;
   /** Column in that line. */
   col: number;
+  /** The file the instance sits in (its section), when the server says. */
+  file?: string;
+  /** Its line in that file (its tag's line). */
+  file_line?: number;
 }
 
 /** The `/traces/{id}/source` answer. */
 export interface SourceAnswer {
   /** The file the function came from, when known. */
   file: string | null;
-  /** The compiled function's text. */
+  /** The text of every file the primitives point into, one after the other. */
   text: string;
+  /** Where each file's lines are in `text` (the entry's file last); absent from old servers. */
+  sections?: SourceSection[];
   /** Every primitive instance with its line:col, sorted by line, col, instance. */
   primitives: SourcePrimitive[];
+}
+
+/** One file's lines in a `/source` answer's text. */
+export interface SourceSection {
+  /** The file. */
+  file: string;
+  /** The compiled functions defined in it. */
+  functions: string[];
+  /** Lines of `text` before this file's first line. */
+  offset: number;
+  /** How many lines the file has. */
+  lines: number;
 }
 
 /** What the source helpers accept: the whole `/source` answer or just its `primitives`. */

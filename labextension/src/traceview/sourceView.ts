@@ -13,6 +13,7 @@ import {
   primitivesOfSelection
 } from '../model/selection';
 import { baseInstance } from '../model/format';
+import { sourceBlocks } from '../model/sourceBlocks';
 import { TraceApi, TreeNode, errorText } from './api';
 
 /** What the source view needs. */
@@ -21,6 +22,15 @@ export interface SourceViewOptions {
   api: TraceApi;
   /** The shared selection. */
   selection: SelectionModel;
+}
+
+/** The last part of a file name (a kernel's cell files live in a temporary folder). */
+function shortFile(file: string | null): string {
+  if (!file) {
+    return 'source';
+  }
+  const parts = file.split('/');
+  return parts[parts.length - 1] || file;
 }
 
 /** Lines shown around the compiled function's primitives. */
@@ -102,25 +112,39 @@ export class SourceView extends Widget {
 
   private renderSource(source: SourceAnswer): void {
     const lines = source.text.split('\n');
-    const used = source.primitives.map(p => p.line);
-    const first = used.length ? Math.max(1, Math.min(...used) - CONTEXT_LINES) : 1;
-    const last = used.length ? Math.min(lines.length, Math.max(...used) + CONTEXT_LINES) : lines.length;
-    this.sourcePane.start = first;
+    const blocks = sourceBlocks(source, CONTEXT_LINES);
     const items: HTMLElement[] = [];
-    for (let number = first; number <= last; number++) {
-      const item = document.createElement('li');
-      item.className = 'jl-TraceView-sourceLine';
-      item.dataset.line = String(number);
-      item.tabIndex = number === first ? 0 : -1;
-      item.setAttribute('role', 'button');
-      const count = source.primitives.filter(p => p.line === number).length;
-      item.setAttribute('aria-label', `line ${number}, ${count} primitives`);
-      const code = document.createElement('code');
-      code.textContent = lines[number - 1] || ' ';
-      item.append(code);
-      items.push(item);
+    for (const block of blocks) {
+      if (blocks.length > 1) {
+        // One heading per file: a cell's run shows the cells its functions came from.
+        const heading = document.createElement('li');
+        heading.className = 'jl-TraceView-sourceFile';
+        heading.setAttribute('role', 'presentation');
+        const names = block.functions.length ? `${block.functions.join(', ')} — ` : '';
+        heading.textContent = `${names}${shortFile(block.file)}`;
+        heading.title = block.file ?? '';
+        items.push(heading);
+      }
+      for (let number = block.from; number <= block.to; number++) {
+        const item = document.createElement('li');
+        item.className = 'jl-TraceView-sourceLine';
+        item.dataset.line = String(number);
+        if (number === block.from) {
+          item.value = block.firstNumber; // the gutter counts the file's own lines
+        }
+        item.tabIndex = items.length === 0 || (blocks.length > 1 && items.length === 1) ? 0 : -1;
+        item.setAttribute('role', 'button');
+        const count = source.primitives.filter(p => p.line === number).length;
+        const fileLine = block.firstNumber + (number - block.from);
+        item.setAttribute('aria-label', `line ${fileLine}, ${count} primitives`);
+        const code = document.createElement('code');
+        code.textContent = lines[number - 1] || ' ';
+        item.append(code);
+        items.push(item);
+      }
     }
     this.sourcePane.replaceChildren(...items);
+    this.node.dataset.sourceFiles = String(blocks.length);
   }
 
   private renderPhysl(lines: PhyslLine[]): void {
