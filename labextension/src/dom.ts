@@ -60,3 +60,22 @@ export function activateOnKeys(node: HTMLElement, action: () => void): void {
     }
   });
 }
+
+/**
+ * Calls `callback` whenever JupyterLab switches theme (it sets `data-jp-theme-name` on
+ * <body>); returns the function that stops listening. Canvas and Vega views read the
+ * `--jp-*` colours when they draw, so they draw again.
+ */
+export function onThemeChange(callback: () => void): () => void {
+  const observer = new MutationObserver(() => callback());
+  observer.observe(document.body, {
+    attributes: true,
+    attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
+  });
+  return () => observer.disconnect();
+}
+
+/** 'dark' or 'light': the current JupyterLab theme's kind. */
+export function themeKind(): 'dark' | 'light' {
+  return document.body.dataset.jpThemeLight === 'false' ? 'dark' : 'light';
+}

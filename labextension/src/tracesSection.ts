@@ -9,6 +9,7 @@ import { Dialog, InputDialog, showDialog } from '@jupyterlab/apputils';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 import { TraceSummary, basename, formatNs } from './apiTypes';
+import { plural } from './model/format';
 import { activateOnKeys, button, el } from './dom';
 import { RefreshLoop } from './poller';
 import { errorMessage, requestAPI, requestRaw } from './requestAPI';
@@ -169,7 +170,7 @@ export class TracesSection extends Widget {
         'div',
         { className: 'jp-JetLag-detail' },
         `${trace.origin}${trace.job_id ? ` ${trace.job_id}` : ''} · ` +
-          `${trace.events.toLocaleString()} events · ${trace.locations} workers`
+          `${plural(trace.events, 'event')} · ${plural(trace.locations, 'worker')}`
       ),
       actions
     );

@@ -84,6 +84,11 @@ export function formatCount(count: number | null | undefined): string {
   return whole < 0 ? `-${grouped}` : grouped;
 }
 
+/** `count` and the noun, plural unless the count is one: "1 worker", "16 workers". */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? noun : nouns}`;
+}
+
 /**
  * A fraction (0..1, e.g. a bin's busy fraction) as a percentage with `digits` decimals:
  * `0.4567` → `45.7 %`. NaN/null give `—`.

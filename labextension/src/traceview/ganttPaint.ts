@@ -5,7 +5,10 @@
  *
  * Pure drawing and hit-testing from answers already fetched; no requests, no state.
  */
+import { LaneIndex, depths } from '../model/lanes';
 import { GanttAnswer, RawInterval } from './api';
+
+export { LaneIndex, laneIndex } from '../model/lanes';
 
 /** Width of the location labels at the left, CSS px. */
 export const LABEL_WIDTH = 96;
@@ -79,19 +82,6 @@ export function rowAt(geometry: GanttGeometry, y: number): number {
   return row >= 0 && row < geometry.locations.length ? row : -1;
 }
 
-/** Nesting depth of each raw interval of one location (sorted by start), 0 outermost. */
-export function depths(rows: RawInterval[]): number[] {
-  const open: number[] = [];
-  const result: number[] = [];
-  for (const [start, end] of rows) {
-    while (open.length && open[open.length - 1] <= start) {
-      open.pop();
-    }
-    result.push(open.length);
-    open.push(end);
-  }
-  return result;
-}
 
 /** The innermost raw interval of `rows` covering `ns` (or nearest within `slack` ns). */
 export function intervalAt(rows: RawInterval[], ns: number, slack: number): RawInterval | null {
@@ -195,12 +185,20 @@ function drawBins(
 }
 
 /** Raw intervals as nested boxes (depth lanes within the row); returns boxes drawn. */
+/** Lanes of one location's raw intervals: each interval's nesting lane and how many. */
+interface Lanes {
+  lanes: number[];
+  deepest: number;
+}
+
+
 function drawIntervals(
   context: CanvasRenderingContext2D,
   g: GanttGeometry,
   answer: GanttAnswer,
   color: (legendPosition: number) => string,
-  outline: string | null
+  outline: string | null,
+  placed: LaneIndex | null = null
 ): void {
   const raw = answer.intervals ?? {};
   g.locations.forEach((name, row) => {
@@ -208,17 +206,21 @@ function drawIntervals(
     if (!rows || !rows.length) {
       return;
     }
-    const lanes = depths(rows);
-    const deepest = Math.max(...lanes) + 1;
+    const own: Lanes = { lanes: depths(rows), deepest: 0 };
+    own.deepest = Math.max(...own.lanes) + 1;
+    const there = placed?.get(name);
     const top = AXIS_HEIGHT + row * g.rowHeight + 1;
-    const lane = Math.max(2, (g.rowHeight - 2) / deepest);
     rows.forEach((interval, i) => {
+      // A highlighted task sits in the lane the base chart drew it in, so the tasks
+      // nested in it (or around it) stay visible.
+      const [laneOf, deepest] = there?.get(Number(interval[3])) ?? [own.lanes[i], own.deepest];
+      const lane = Math.max(2, (g.rowHeight - 2) / deepest);
       const x0 = Math.max(LABEL_WIDTH, xOf(g, interval[0]));
       const x1 = Math.min(g.width, xOf(g, interval[1]));
       if (x1 < LABEL_WIDTH || x0 > g.width) {
         return;
       }
-      const y = top + Math.min(lanes[i], deepest - 1) * lane;
+      const y = top + Math.min(laneOf, deepest - 1) * lane;
       const w = Math.max(1, x1 - x0);
       context.fillStyle = color(interval[2]);
       context.fillRect(x0, y, w, lane - 1);
@@ -260,7 +262,8 @@ export function drawHighlight(
   context: CanvasRenderingContext2D,
   g: GanttGeometry,
   answer: GanttAnswer,
-  colors: GanttColors
+  colors: GanttColors,
+  base: LaneIndex | null = null
 ): void {
   const color = (p: number): string => colorOf(answer.legend_display_names[p] ?? '');
   context.save();
@@ -268,7 +271,7 @@ export function drawHighlight(
   context.rect(LABEL_WIDTH, AXIS_HEIGHT, plotWidth(g), g.height - AXIS_HEIGHT);
   context.clip();
   if (answer.intervals) {
-    drawIntervals(context, g, answer, color, colors.accent);
+    drawIntervals(context, g, answer, color, colors.accent, base);
   } else {
     drawBins(context, g, answer, color, colors.accent);
   }

@@ -11,6 +11,7 @@
  */
 import { Widget } from '@lumino/widgets';
 
+import { onThemeChange, themeKind } from '../dom';
 import { covers, requestWindow } from '../model/bins';
 import { formatNs, formatPlace } from '../model/format';
 import { SelectionModel, TaskInfo, primitivesOfSelection } from '../model/selection';
@@ -27,6 +28,8 @@ import {
   drawChain,
   drawHighlight,
   intervalAt,
+  laneIndex,
+  LaneIndex,
   nsAt,
   plotWidth,
   rowAt
@@ -72,10 +75,12 @@ export class GanttView extends Widget {
     this.canvas.addEventListener('pointerup', this.onPointerUp);
     this.canvas.addEventListener('pointerleave', () => this.hideTooltip());
     this.node.addEventListener('keydown', this.onKeyDown);
+    this.stopThemeWatch = onThemeChange(() => this.schedule());
   }
 
   /** Stop listening to the models. */
   dispose(): void {
+    this.stopThemeWatch();
     this.timeWindow.changed.disconnect(this.onWindowChanged, this);
     this.selection.changed.disconnect(this.onSelectionChanged, this);
     super.dispose();
@@ -221,12 +226,17 @@ export class GanttView extends Widget {
     const selecting = this.highlightFor !== null;
     drawBase(context, g, this.base, colors, selecting);
     if (this.highlight) {
-      drawHighlight(context, g, this.highlight, colors);
+      if (this.lanesOf !== this.base) {
+        this.lanes = laneIndex(this.base);
+        this.lanesOf = this.base;
+      }
+      drawHighlight(context, g, this.highlight, colors, this.lanes);
     }
     if (this.chain.length) {
       drawChain(context, g, this.chain as ChainTask[], colors);
     }
     this.node.dataset.window = `${Math.round(g.begin)}-${Math.round(g.end)}`;
+    this.node.dataset.theme = themeKind();
     // Where the rows are, for tests and tools that click a task (CSS px on the canvas).
     this.node.dataset.plotLeft = String(LABEL_WIDTH);
     this.node.dataset.axisHeight = String(AXIS_HEIGHT);
@@ -399,9 +409,13 @@ export class GanttView extends Widget {
   private readonly selection: SelectionModel;
   private readonly canvas: HTMLCanvasElement;
   private readonly tooltip: HTMLDivElement;
+  private readonly stopThemeWatch: () => void;
   private base: GanttAnswer | null = null;
   private highlight: GanttAnswer | null = null;
   private highlightFor: string | null = null;
+  /** The base answer's lanes by GUID (for placing highlighted tasks), and whose they are. */
+  private lanes: LaneIndex | null = null;
+  private lanesOf: GanttAnswer | null = null;
   private chain: TaskInfo[] = [];
   private baseTicket = 0;
   private highlightTicket = 0;

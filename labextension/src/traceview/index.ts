@@ -10,6 +10,7 @@
  */
 import { BoxPanel, SplitPanel, Widget } from '@lumino/widgets';
 
+import { plural } from '../model/format';
 import { SelectionModel, Selection } from '../model/selection';
 import { TimeWindow } from '../model/timeWindow';
 import { MetadataAnswer, TraceApi, errorText } from './api';
@@ -122,8 +123,9 @@ export class TraceView extends BoxPanel {
     if (!this.options.label) {
       this.title.label = this.options.compareWith ? `${name} (compare)` : name;
     }
-    title.textContent = `${name} — ${metadata.events.toLocaleString('en-US')} events on ` +
-      `${metadata.locations.length} workers`;
+    title.textContent =
+      `${name} — ${plural(metadata.events, 'event')} on ` +
+      `${plural(metadata.locations.length, 'worker')}`;
     const hint = document.createElement('span');
     hint.className = 'jl-TraceView-hint';
     hint.textContent = 'Wheel: zoom · drag: pan · click: select · Escape: clear';

@@ -9,6 +9,8 @@
 import { Widget } from '@lumino/widgets';
 import embed, { Result } from 'vega-embed';
 
+import { onThemeChange, themeKind } from '../dom';
+
 /** A signal callback: the signal's name and its raw Vega value. */
 export type SignalHandler = (name: string, value: unknown) => void;
 
@@ -62,6 +64,11 @@ export class VegaChart extends Widget {
     this.addClass('jl-TraceView-chart');
     this.addClass(className);
     this.node.tabIndex = 0;
+    this.stopThemeWatch = onThemeChange(() => {
+      if (this.spec && this.result) {
+        void this.draw(this.spec); // axis and legend colours come from the theme
+      }
+    });
   }
 
   /** The live Vega view, or null before the first render. */
@@ -77,6 +84,7 @@ export class VegaChart extends Widget {
 
   /** Draw `spec` (its data inline), replacing the previous chart; resolves when drawn. */
   async draw(spec: Record<string, unknown>): Promise<void> {
+    this.spec = spec;
     const colors = themeColors();
     const config = {
       background: 'transparent',
@@ -104,6 +112,7 @@ export class VegaChart extends Widget {
     this.result?.finalize();
     this.result = result;
     this.units.clear();
+    this.node.dataset.theme = themeKind();
     this.fitWidth();
     for (const { signal, handler } of this.handlers) {
       this.attach(signal, handler);
@@ -201,6 +210,7 @@ export class VegaChart extends Widget {
 
   /** Release the Vega view. */
   dispose(): void {
+    this.stopThemeWatch();
     this.result?.finalize();
     this.result = null;
     super.dispose();
@@ -223,6 +233,8 @@ export class VegaChart extends Widget {
   }
 
   private result: Result | null = null;
+  private spec: Record<string, unknown> | null = null;
+  private readonly stopThemeWatch: () => void;
   private handlers: { signal: string; handler: SignalHandler }[] = [];
   /** The unit name of each point selection param in the current chart. */
   private units = new Map<string, string>();
