@@ -48,7 +48,8 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     shell.add(sidebar, 'left', { rank: 600 });
     restorer?.add(sidebar, sidebar.id);
 
-    const openView = (traceId: string, label: string, compareWith?: string) => {
+    // Without a label the view names itself (and its tab) from the trace's metadata.
+    const openView = (traceId: string, label: string | undefined, compareWith?: string) => {
       const key = compareWith ? `${traceId}~${compareWith}` : traceId;
       const existing = tracker.find(w => w.id === `jetlag-trace-${key}`);
       if (existing) {
@@ -58,7 +59,8 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       const content = new TraceView({ traceId, label, compareWith });
       const widget = new MainAreaWidget({ content });
       widget.id = `jetlag-trace-${key}`;
-      widget.title.label = compareWith ? `${label} vs ${compareWith}` : label;
+      const shown = label ?? traceId;
+      widget.title.label = compareWith ? `${shown} vs ${compareWith}` : shown;
       widget.title.caption = compareWith ? `${traceId} vs ${compareWith}` : traceId;
       widget.title.icon = jetlagIcon;
       widget.title.closable = true;
@@ -82,7 +84,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
         if (!traceId) {
           throw new Error('jetlag:open-trace needs a traceId');
         }
-        return openView(traceId, String(args['label'] ?? traceId));
+        return openView(traceId, args['label'] ? String(args['label']) : undefined);
       }
     });
 
