@@ -22,7 +22,16 @@ from jetlag.server_ext.schemas import (
     ref,
 )
 
-GUID: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": 2**64 - 1}
+GUID: dict[str, Any] = {
+    "description": (
+        "A task's GUID: a number up to 2^53, decimal text above (a browser would round "
+        "a bigger number)."
+    ),
+    "anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": 2**53 - 1},
+        {"type": "string", "pattern": "^[0-9]{16,20}$"},
+    ],
+}
 
 
 def _window(bins: bool = True) -> dict[str, Any]:

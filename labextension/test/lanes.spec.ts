@@ -16,8 +16,11 @@ describe('Gantt lanes', () => {
 
   it('indexes the base chart lanes by GUID so a highlight keeps its lane', () => {
     const index = laneIndex({ intervals: { driver: rows } });
-    expect(index?.get('driver')?.get(3)).toEqual([2, 3]);
-    expect(index?.get('driver')?.get(4)).toEqual([1, 3]);
+    expect(index?.get('driver')?.get('3')).toEqual([2, 3]);
+    expect(index?.get('driver')?.get('4')).toEqual([1, 3]);
+    // A GUID past 2^53 comes as text and stays exact.
+    const big = laneIndex({ intervals: { w: [[0, 5, 0, '18446744073709551615']] } });
+    expect(big?.get('w')?.get('18446744073709551615')).toEqual([0, 1]);
     expect(laneIndex({ intervals: null })).toBeNull();
     expect(laneIndex(null)).toBeNull();
   });

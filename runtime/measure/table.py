@@ -102,7 +102,9 @@ class EventTable:
         for field, column in zip(
             EVENT_DTYPE.names, (guid, parent, start, end, name, worker, kind), strict=True
         ):
-            rows[field] = np.asarray(column)
+            # The field's own dtype: a list of Python ints past 2^63 would otherwise be
+            # inferred as float64 and lose its GUIDs.
+            rows[field] = np.asarray(column, dtype=EVENT_DTYPE[field])
         return cls(rows, names, workers, kinds).sorted()
 
     def _order(self) -> np.ndarray:

@@ -17,6 +17,7 @@ import numpy as np
 
 from jetlag.runtime.store.columns import TraceColumns
 from jetlag.server_ext.queries import binning
+from jetlag.server_ext.queries.intervals import json_guids
 from jetlag.server_ext.queries.validation import Window
 
 #: Fields of one raw interval in a Gantt answer, in order.
@@ -140,8 +141,8 @@ def raw_intervals(columns: TraceColumns, rows: np.ndarray, legend: np.ndarray) -
         np.asarray(columns.start[rows]).tolist(),
         np.asarray(columns.end[rows]).tolist(),
         np.searchsorted(legend, np.asarray(columns.primitive[rows], np.int64)).tolist(),
-        np.asarray(columns.guid[rows]).tolist(),
-        np.asarray(columns.parent[rows]).tolist(),
+        json_guids(np.asarray(columns.guid[rows]).tolist()),
+        json_guids(np.asarray(columns.parent[rows]).tolist()),
         np.asarray(columns.kind[rows]).tolist(),
         strict=True,
     )

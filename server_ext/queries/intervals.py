@@ -142,6 +142,16 @@ class Selection:
         return rows, total
 
 
+#: Past this a JSON number loses digits in a browser (a double's 53-bit mantissa).
+MAX_EXACT_JSON = 2**53
+
+
+def json_guids(values: list[int]) -> list[int | str]:
+    """GUIDs as JSON: numbers, except those a browser would round, which go as decimal
+    text (APEX's 64-bit GUIDs; the panel takes both)."""
+    return [str(v) if v >= MAX_EXACT_JSON else v for v in values]
+
+
 def describe(columns: TraceColumns, rows: np.ndarray) -> list[dict[str, Any]]:
     """JSON-ready dicts of the given rows."""
     rows = np.asarray(rows, np.int64)
@@ -149,8 +159,8 @@ def describe(columns: TraceColumns, rows: np.ndarray) -> list[dict[str, Any]]:
         return []
     starts = np.asarray(columns.start[rows]).tolist()
     ends = np.asarray(columns.end[rows]).tolist()
-    guids = np.asarray(columns.guid[rows]).tolist()
-    parents = np.asarray(columns.parent[rows]).tolist()
+    guids = json_guids(np.asarray(columns.guid[rows]).tolist())
+    parents = json_guids(np.asarray(columns.parent[rows]).tolist())
     locations = np.asarray(columns.location[rows]).tolist()
     primitives = np.asarray(columns.primitive[rows]).tolist()
     kinds = np.asarray(columns.kind[rows]).tolist()

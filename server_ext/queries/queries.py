@@ -304,7 +304,7 @@ class TraceQueries:
         return {
             **finding.describe(self.columns, np.array([row]))[0],
             "ancestry": finding.describe(self.columns, np.array(chain, np.int64)),
-            "missing_parent": missing,
+            "missing_parent": None if missing is None else finding.json_guids([missing])[0],
             "children": finding.describe(self.columns, kids),
             "children_total": int(total),
             "same_guid": int(len(found)),

@@ -201,3 +201,27 @@ def test_long_intervals_before_a_late_window_are_found_among_many_rows(tmp_path)
         gantt = queries.gantt(begin, end, 5)
         raw = [item[3] for name in ("a", "b") for item in gantt["intervals"][name]]
         assert raw == expected and gantt["interval_count"] == len(expected)
+
+
+def test_guids_past_2_to_the_53_go_as_text(tmp_path):
+    """APEX's 64-bit GUIDs would be rounded by a browser's JSON numbers: they go as text,
+    exactly, and /intervals/{guid} takes that text back."""
+    big = 2**64 - 5  # 18446744073709551611: a double would print ...551616
+    rows = [
+        (0, 0, 100, 0, big, 0, "task"),
+        (0, 10, 50, 1, big + 1, big, "inline"),
+        (0, 60, 70, 2, 7, big, "inline"),
+    ]
+    columns = write_trace(tmp_path, rows, locations=["driver"], names=NAMES[:3])
+    queries = TraceQueries(columns)
+    listed = queries.intervals(0, 100)["intervals"]
+    assert [(r["guid"], r["parent_guid"]) for r in listed] == [
+        (str(big), 0),
+        (str(big + 1), str(big)),
+        (7, str(big)),
+    ]
+    detail = queries.interval(str(big + 1))
+    assert detail["guid"] == str(big + 1)
+    assert [a["guid"] for a in detail["ancestry"]] == [str(big)]
+    raw = queries.gantt(0, 100, 10)["intervals"]["driver"]
+    assert [(r[3], r[4]) for r in raw] == [(str(big), 0), (str(big + 1), str(big)), (7, str(big))]

@@ -5,7 +5,8 @@
  * builds query strings and names the JSON shapes the server answers with. It keeps no
  * state and draws nothing.
  */
-import type { ProfileRow, TaskInfo } from '../model';
+import type { Guid, ProfileRow, TaskInfo } from '../model';
+import { formatGuid } from '../model/format';
 import { requestAPI } from '../requestAPI';
 
 /** A time window in ns from the trace's start, cut into `bins` bins. */
@@ -61,7 +62,7 @@ export interface GanttAnswer extends WindowAnswer {
 }
 
 /** One raw Gantt interval: [start, end, legend position, guid, parent guid, kind]. */
-export type RawInterval = [number, number, number, number, number, string];
+export type RawInterval = [number, number, number, Guid, Guid, string];
 
 /** `/utilization`: busy fraction per bin, total and per location. */
 export interface UtilizationAnswer extends WindowAnswer {
@@ -249,8 +250,8 @@ export class TraceApi {
   }
 
   /** One task with its ancestry and children. */
-  interval(guid: number): Promise<IntervalDetail> {
-    return this.get(`/intervals/${guid}`);
+  interval(guid: Guid): Promise<IntervalDetail> {
+    return this.get(`/intervals/${formatGuid(guid)}`);
   }
 
   /** The execution tree with the profile joined. */

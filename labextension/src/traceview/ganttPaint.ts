@@ -5,6 +5,7 @@
  *
  * Pure drawing and hit-testing from answers already fetched; no requests, no state.
  */
+import { formatGuid } from '../model/format';
 import { LaneIndex, depths } from '../model/lanes';
 import { GanttAnswer, RawInterval } from './api';
 
@@ -213,7 +214,7 @@ function drawIntervals(
     rows.forEach((interval, i) => {
       // A highlighted task sits in the lane the base chart drew it in, so the tasks
       // nested in it (or around it) stay visible.
-      const [laneOf, deepest] = there?.get(Number(interval[3])) ?? [own.lanes[i], own.deepest];
+      const [laneOf, deepest] = there?.get(formatGuid(interval[3])) ?? [own.lanes[i], own.deepest];
       const lane = Math.max(2, (g.rowHeight - 2) / deepest);
       const x0 = Math.max(LABEL_WIDTH, xOf(g, interval[0]));
       const x1 = Math.min(g.width, xOf(g, interval[1]));

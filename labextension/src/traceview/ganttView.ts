@@ -332,7 +332,7 @@ export class GanttView extends Widget {
   private async selectTask(task: TaskInfo): Promise<void> {
     this.selection.selectTask(task);
     try {
-      const detail = await this.api.interval(Number(task.guid));
+      const detail = await this.api.interval(task.guid);
       this.selection.setAncestry(task, detail.ancestry);
     } catch (reason) {
       this.showError(reason);
