@@ -24,7 +24,7 @@ import sys
 from typing import Any
 
 from jetlag.kernel.state import CollectedTrace
-from jetlag.kernel.store_saving import wall_ns
+from jetlag.kernel.store_saving import trace_label, wall_ns
 from jetlag.runtime.measure.profile import ProfileEntry, format_ns
 from jetlag.runtime.measure.trace import Trace
 from jetlag.runtime.primitives.registry import REGISTRY
@@ -64,6 +64,7 @@ def trace_payload(collected: CollectedTrace, label: str) -> dict[str, Any]:
         "version": PAYLOAD_VERSION,
         "cell": label,
         "function": trace.function,
+        "name": trace_label(trace),
         "calls": collected.calls,
         "trace_mode": trace.metadata.get("trace_mode"),
         "start_time": trace.metadata.get("start_time"),
@@ -93,7 +94,7 @@ def fallback_text(collected: CollectedTrace, label: str) -> str:
     calls = f", {collected.calls} calls (last shown)" if collected.calls > 1 else ""
     saved = f"; saved as {collected.trace_id}" if collected.trace_id else ""
     return (
-        f"JetLag trace of {trace.function} ({label}): {format_ns(wall_ns(trace))}, "
+        f"JetLag trace of {trace_label(trace)} ({label}): {format_ns(wall_ns(trace))}, "
         f"{task_count(trace):,} tasks{calls}{saved}"
     )
 
@@ -102,7 +103,9 @@ def inline_summary(collected: CollectedTrace) -> str:
     """One line: time, tasks and the top 3 primitives."""
     trace = collected.trace
     top = ", ".join(f"{e.instance} {format_ns(e.inclusive_ns)}" for e in top_primitives(trace, 3))
-    head = f"[JetLag] {trace.function}: {format_ns(wall_ns(trace))}, {task_count(trace):,} tasks"
+    head = (
+        f"[JetLag] {trace_label(trace)}: {format_ns(wall_ns(trace))}, {task_count(trace):,} tasks"
+    )
     return head + (f"; top: {top}" if top else "")
 
 

@@ -17,6 +17,8 @@ interface TracePayload {
   version?: number;
   cell?: string;
   function?: string;
+  /** What the trace is listed under: the functions a cell's run called (e.g. `lra`). */
+  name?: string;
   calls?: number;
   wall_ns?: number;
   events?: number;
@@ -38,7 +40,7 @@ export class TraceSummaryRenderer extends Widget implements IRenderMime.IRendere
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const data = (model.data[MIME_TYPE] ?? {}) as TracePayload;
-    const name = data.function ?? 'compiled code';
+    const name = data.name ?? data.function ?? 'compiled code';
     const head = el(
       'div',
       { className: 'jp-JetLag-summaryHead' },

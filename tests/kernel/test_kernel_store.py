@@ -94,7 +94,8 @@ def test_compiled_cell_trace_is_saved_and_its_id_published(saving, store_root):
     label = f"In[{outcome.count}]"
     assert row["origin"] == "cell" and row["cell"] == label == data["cell"]
     # Listed under the function the cell called; the run itself is named after the cell.
-    assert row["label"] == "lra"
+    assert row["label"] == "lra" == data["name"]
+    assert outcome.traces[0]["text/plain"].startswith(f"JetLag trace of lra (In[{outcome.count}])")
     assert data["function"] == row["function"] == f"cell{outcome.count}"
     assert row["notebook"] == NOTEBOOK
     assert row["events"] == data["events"] > 0 and data["events_dropped"] == 0
@@ -176,7 +177,7 @@ def test_profile_mode_saves_the_profile_without_events(saving, store_root):
     assert outcome.stdout == "trace mode: profile\n"
     assert saving.ok("%trace summary on").stdout == "trace summary: on\n"
     run = saving.ok("w = lra(x, y, 1e-3, 5)")
-    assert run.stdout.startswith(f"[JetLag] cell{run.count}: ")  # asked for explicitly
+    assert run.stdout.startswith("[JetLag] lra: ")  # asked for explicitly
     saving.ok("%trace summary off")
     data = payload(run)
     row = stored(store_root, data["trace_id"])
