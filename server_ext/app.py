@@ -10,7 +10,7 @@ Configurable like any Jupyter app: `--JetLagExtension.max_upload_bytes=...`.
 from __future__ import annotations
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Integer, Unicode
+from traitlets import Dict, Integer, Unicode
 
 from jetlag.server_ext.handlers import routes
 from jetlag.server_ext.services import Services
@@ -39,6 +39,25 @@ class JetLagExtension(ExtensionApp):
         help="Largest job submission (POST /jetlag/api/jobs, arguments included) in bytes.",
     )
     query_cache = Integer(8, config=True, help="Traces whose query indices stay in memory (LRU).")
+    machines = Dict(
+        {},
+        config=True,
+        help="Machines jobs can run on, by id, each a dict like a table of the machines file "
+        "(backend, host, user, partition, cores_per_node, ...); these win over the file's.",
+    )
+    machines_file = Unicode(
+        "",
+        config=True,
+        help="The machines file (TOML; default: $JETLAG_MACHINES, else jetlag_machines.toml "
+        "in the Jupyter config directory).",
+    )
+    notifications = Dict(
+        {},
+        config=True,
+        help="Job notifications: smtp_host, smtp_port, smtp_sender, smtp_username, "
+        "smtp_password, smtp_starttls, smtp_ssl, max_attempts, backoff_s, max_backoff_s, "
+        "timeout_s (default: $JETLAG_SMTP_HOST etc.; without SMTP, e-mail is refused).",
+    )
     workers = Integer(
         4, config=True, help="Threads running blocking work (queries, imports, submissions)."
     )
@@ -46,7 +65,12 @@ class JetLagExtension(ExtensionApp):
     def initialize_settings(self) -> None:
         """Open the store and the job service; re-attach to running jobs."""
         services = Services.create(
-            self.store or None, cache_size=self.query_cache, workers=self.workers
+            self.store or None,
+            cache_size=self.query_cache,
+            workers=self.workers,
+            machines=dict(self.machines),
+            machines_file=self.machines_file or None,
+            notifications=dict(self.notifications),
         )
         self.services = services
         self.settings.update(

@@ -60,6 +60,8 @@ _WHY = {
     "409": "The job is not in a state that allows this (still running, already finished).",
     "413": "The request body is larger than the server's limit.",
     "415": "The body's Content-Type is not one this endpoint reads.",
+    "503": "The machine cannot take jobs now (misconfigured, or its scheduler does not "
+    "answer); `error` says why and where it is configured.",
 }
 
 
@@ -148,7 +150,7 @@ def _paths() -> dict[str, Any]:
                 {
                     "201": _json(ref("Job"), "The new job (its Location header names it)."),
                     "200": _json(ref("Job"), "The job already submitted with this key."),
-                    **_errors("400", "404", "413", "415"),
+                    **_errors("400", "404", "413", "415", "503"),
                 },
                 body=SUBMIT_BODY,
             ),
@@ -167,7 +169,7 @@ def _paths() -> dict[str, Any]:
                 "Cancel a job that has not finished.",
                 {
                     "200": _json(ref("Job"), "The job, now CANCELLED (or ending)."),
-                    **_errors("404", "409"),
+                    **_errors("404", "409", "503"),
                 },
                 [JOB_ID],
             )
@@ -295,6 +297,7 @@ def _paths() -> dict[str, Any]:
         ),
         "/traces/{trace_id}/metadata": _view("metadata", "The trace's metadata.", "Metadata"),
         **_charts(window),
+        "/tapis/webhook/{machine}/{job_id}/{token}": _tapis_webhook(),
     }
 
 
@@ -336,6 +339,29 @@ def _charts(window: list[dict[str, Any]]) -> dict[str, Any]:
         )
     }
     return paths
+
+
+def _tapis_webhook() -> dict[str, Any]:
+    """Tapis's job-status webhook: no Jupyter credentials, the URL's token is the proof."""
+    token = {
+        "name": "token",
+        "in": "path",
+        "required": True,
+        "description": "The job's webhook token (made by the Tapis backend).",
+        "schema": {"type": "string", "maxLength": 200},
+    }
+    operation = _op(
+        "tapis_webhook",
+        "Tapis tells of a job's new status; the job is looked at on Tapis at once.",
+        {"204": {"description": "Taken."}, **_errors("404")},
+        [MACHINE, JOB_ID, token],
+        body={
+            "required": False,
+            "content": {JSON: {"schema": {"type": "object", "description": "Not read."}}},
+        },
+    )
+    operation["security"] = [{}]
+    return {"post": operation}
 
 
 def _output(stream: str) -> dict[str, Any]:

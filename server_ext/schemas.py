@@ -118,6 +118,26 @@ _OPTIONS_IN: dict[str, Any] = {
     "time_limit_s": {"type": "integer", "minimum": 1, "maximum": 7 * 24 * 3600},
     "label": nullable({"type": "string", "maxLength": 200, "pattern": LABEL_PATTERN}),
     "optimize": BOOLEAN,
+    # Dependencies (runtime/jobs/dependencies.py): run only after these jobs completed.
+    "after": {
+        "type": "array",
+        "maxItems": 100,
+        "items": {"type": "string", "pattern": params.JOB_ID_PATTERN},
+        "description": "Ids of jobs that must complete first; the job fails if one does not.",
+    },
+    # Notifications (runtime/jobs/notify.py): sent once when the job ends.
+    "notify_url": {
+        "type": "string",
+        "maxLength": 2000,
+        "pattern": "^https?://[^\\s]+$",
+        "description": "POSTed (JSON) when the job ends; ${JOB_ID} and ${STATUS} are filled in.",
+    },
+    "notify_email": {
+        "type": "string",
+        "maxLength": 254,
+        "pattern": "^[^@\\s]+@[^@\\s]+$",
+        "description": "Told by e-mail when the job ends (needs the server's SMTP settings).",
+    },
 }
 
 
@@ -186,7 +206,11 @@ _JOB: dict[str, Any] = {
             "time_limit_s": {"type": "integer", "minimum": 1},
             "label": nullable(STRING),
             "optimize": BOOLEAN,
+            "notify_url": STRING,
+            "notify_email": STRING,
+            "after": array({"type": "string", "pattern": params.JOB_ID_PATTERN}),
         },
+        optional=("notify_url", "notify_email", "after"),
         description="The checked options, defaults filled in.",
     ),
     "history": array(ref("JobHistoryEntry")),
@@ -209,7 +233,7 @@ def component_schemas() -> dict[str, Any]:
                 "backend": STRING,
                 "host": nullable(STRING),
                 "user": nullable(STRING),
-                "queue": nullable(STRING),
+                "partition": nullable(STRING),
                 "max_nodes": {"type": "integer", "minimum": 1},
                 "cores_per_node": {"type": "integer", "minimum": 1},
                 "max_concurrent": nullable({"type": "integer", "minimum": 1}),
@@ -217,14 +241,24 @@ def component_schemas() -> dict[str, Any]:
                 "max_time_limit_s": {"type": "integer", "minimum": 1},
                 "workdir": nullable(STRING),
                 "python": nullable(STRING),
+                "setup": array(STRING),
+                "poll_interval_s": {"type": "number", "exclusiveMinimum": 0},
                 "description": STRING,
                 "settings": {"type": "object", "description": "Backend settings (no secrets)."},
+                "problem": nullable(STRING),
+                "source": nullable(STRING),
                 "available": BOOLEAN,
                 "reason": nullable(STRING),
             },
             description="A machine jobs can run on (no secrets).",
         ),
-        "MachineList": record({"machines": array(ref("Machine"))}),
+        "MachineList": record(
+            {
+                "machines": array(ref("Machine")),
+                "errors": array(STRING),
+            },
+            description="The machines, and errors that kept a whole machines file out.",
+        ),
         "JobHistoryEntry": record(
             {
                 "state": {"type": "string", "enum": list(STATES)},

@@ -48,17 +48,38 @@ class Services:
         cache_size: int = 8,
         workers: int = 4,
         start: bool = True,
+        machines: dict[str, Any] | None = None,
+        machines_file: str | Path | None = None,
+        notifications: dict[str, Any] | None = None,
     ) -> Services:
         """Open the store at `root` ($JETLAG_STORE / the Jupyter data dir when None).
 
         With `start`, the job service re-attaches to the jobs a previous server left
-        running (or marks vanished ones failed) and starts watching them.
+        running (or marks vanished ones failed) and starts watching them. The machines come
+        from `machines_file` ($JETLAG_MACHINES / the Jupyter config dir's) and `machines`
+        (the server's setting); a file that cannot be read is logged and listed as an error.
         """
         from jetlag.runtime.jobs.service import JobService
         from jetlag.runtime.store.traces import TraceStore
 
         store = TraceStore(root)
-        jobs = JobService(store.root)
+        from jetlag.runtime.jobs.machines_config import load_machines
+
+        found = load_machines(machines_file, machines)
+        for error in found.errors:
+            logging.getLogger(__name__).error("JetLag machines: %s", error)
+        for config in found.configs.values():
+            if config.problem:
+                logging.getLogger(__name__).error(
+                    "JetLag machine %s: %s", config.id, config.problem
+                )
+        # Job notifications' SMTP and retry settings (notify_settings.py); else $JETLAG_SMTP_*.
+        from jetlag.runtime.jobs.notify_settings import NotifySettings
+
+        notify = NotifySettings.from_mapping(notifications) if notifications else None
+        jobs = JobService(
+            store.root, machines=found.configs, machine_errors=found.errors, notify=notify
+        )
         services = cls(store, jobs, cache_size=cache_size, workers=workers)
         if start:
             jobs.reattach()

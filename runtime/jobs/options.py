@@ -1,4 +1,4 @@
-"""A job's options (threads, trace level, time limit, label, optimize): checked and defaulted.
+"""A job's options (threads, trace, time limit, label, optimize, after ...): checked, defaulted.
 
 Every value is checked before anything is stored; a bad one is a JobError naming the
 field as `options.<name>`. The checked options are plain JSON (they go into the manifest
@@ -18,6 +18,7 @@ MIN_TIME_LIMIT_S = 1
 MAX_TIME_LIMIT_S = 7 * 24 * 3600
 DEFAULT_TIME_LIMIT_S = 3600
 MAX_LABEL = 200
+MAX_AFTER = 100
 
 #: Option names and what each one is, for messages.
 KNOWN = {
@@ -26,6 +27,9 @@ KNOWN = {
     "time_limit_s": "seconds the job may run (1..604800; default 3600)",
     "label": "a label of at most 200 characters shown in job lists",
     "optimize": "run the optimizing passes (true, the default) or not (false)",
+    "notify_url": "an http(s) URL POSTed once when the job ends (${JOB_ID}, ${STATUS} filled in)",
+    "notify_email": "an e-mail address told once when the job ends (the server's SMTP settings)",
+    "after": "ids of jobs that must complete first (the job fails if one of them does not)",
 }
 
 
@@ -107,4 +111,31 @@ def check_options(
             f"options.optimize must be true or false, got {optimize!r}", "options.optimize"
         )
     checked["optimize"] = optimize
+    after = options.get("after")
+    if after is not None:  # jobs without parents keep their old shape
+        checked["after"] = check_after(after)
+    from jetlag.runtime.jobs.notify_settings import check_notify_options
+
+    # Only the notifications asked for are kept (jobs without any keep their old shape).
+    checked.update({k: v for k, v in check_notify_options(options).items() if v is not None})
     return checked
+
+
+def check_after(after: Any) -> list[str]:
+    """The `after` option: job ids (a single id is accepted as a list of one), deduplicated."""
+    from jetlag.runtime.jobs.states import is_job_id
+
+    if isinstance(after, str):
+        after = [after]
+    if not isinstance(after, (list, tuple)) or len(after) > MAX_AFTER:
+        raise JobError(
+            f"options.after must be a list of at most {MAX_AFTER} job ids, got {after!r}",
+            "options.after",
+        )
+    for index, job_id in enumerate(after):
+        if not is_job_id(job_id):
+            raise JobError(
+                f"options.after[{index}] must be a job id like 'j3f9a0c41b27e', got {job_id!r}",
+                f"options.after[{index}]",
+            )
+    return list(dict.fromkeys(after))

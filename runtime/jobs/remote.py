@@ -133,7 +133,8 @@ def run(
     `fn` is a Python or `@physl` function; it is sent as source text and compiled on
     arrival. Options: threads, trace ("off", "profile", "events"), time_limit_s, label,
     optimize (a @physl function's own threads and optimize are the defaults). Keyword
-    arguments of `fn` go in `kwargs`, since run's own keywords are options.
+    arguments of `fn` go in `kwargs`, since run's own keywords are options. `after=[job, ...]`
+    (Jobs or ids) makes the job wait until those completed; it fails if one does not.
     """
     for name in options:
         if name not in KNOWN:
@@ -147,6 +148,10 @@ def run(
             options.setdefault("threads", fn.threads)
         if isinstance(getattr(fn, "optimize", None), bool):
             options.setdefault("optimize", fn.optimize)
+    if "after" in options:  # parents may be given as Job objects or ids
+        after = options["after"]
+        after = after if isinstance(after, (list, tuple)) else [after]
+        options["after"] = [getattr(parent, "id", parent) for parent in after]
     bundle = bundle_function(fn)
     jobs = service(root)
     row = jobs.submit(

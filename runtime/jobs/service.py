@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from jetlag.runtime.jobs.arguments import check_arguments
-from jetlag.runtime.jobs.backends import Backend, MachineConfig, get_backend
+from jetlag.runtime.jobs.backends import Backend, MachineConfig
+from jetlag.runtime.jobs.backends.unavailable import make_backend
+from jetlag.runtime.jobs.dependencies import check_parents
 from jetlag.runtime.jobs.errors import JobError, JobNotFound
+from jetlag.runtime.jobs.notify import Notifier, NotifySettings
 from jetlag.runtime.jobs.options import check_options
 from jetlag.runtime.jobs.package import (
     RESULT_FILE,
@@ -58,18 +61,30 @@ class JobService:
         root: str | Path | None = None,
         *,
         machines: Mapping[str, MachineConfig] | None = None,
+        machine_errors: list[str] | None = None,
+        notify: NotifySettings | None = None,
     ) -> None:
         self.root = open_root(root)
         self.records = JobRecords(self.root)
+        # Job notifications (notify.py): settings given, else from $JETLAG_SMTP_*.
+        self.notifier = Notifier(
+            self.root, self.records, notify or NotifySettings.from_environment()
+        )
         configs: dict[str, MachineConfig] = {"local": MachineConfig("local", "local")}
-        for name, config in (machines or {}).items():
+        #: Errors that kept a whole machines file out (bad TOML), shown with the machines.
+        self.machine_errors = list(machine_errors or ())
+        if machines is None:  # from the machines file (machines_config.py)
+            from jetlag.runtime.jobs.machines_config import load_machines
+
+            found = load_machines()
+            machines, self.machine_errors = found.configs, [*self.machine_errors, *found.errors]
+        for name, config in machines.items():
             if config.id != name:
                 raise ValueError(f"machine {name!r} is configured with the id {config.id!r}")
             configs[name] = config
         self.configs = configs
         self.backends: dict[str, Backend] = {
-            name: get_backend(config.backend)(config, self.root, self.records)
-            for name, config in configs.items()
+            name: make_backend(config, self.root, self.records) for name, config in configs.items()
         }
         self.watcher = JobWatcher(self.root, self.records, self.backends)
 
@@ -77,11 +92,12 @@ class JobService:
 
     def machines(self) -> list[dict[str, Any]]:
         """The machines jobs can run on ("local" always), with their availability."""
-        out = []
-        for name, config in self.configs.items():
-            available, reason = self.backends[name].available()
-            out.append({**config.to_json(), "available": available, "reason": reason})
-        return out
+        return [self.machine_json(name) for name in self.configs]
+
+    def machine_json(self, name: str) -> dict[str, Any]:
+        """One machine's configuration (no secrets) with `available` and `reason`."""
+        available, reason = self.backends[name].available()
+        return {**self.configs[name].to_json(), "available": available, "reason": reason}
 
     def machine(self, name: Any) -> MachineConfig:
         """A machine's configuration; JobError 404 (field "machine") when unknown."""
@@ -93,6 +109,12 @@ class JobService:
                 404,
             )
         return config
+
+    def check_available(self, name: str) -> None:
+        """JobError 503 naming the machine and why, when it cannot take jobs now."""
+        available, reason = self.backends[name].available()
+        if not available:
+            raise JobError(f"machine {name} cannot take jobs now: {reason}", "machine", 503)
 
     # -- submitting -------------------------------------------------------------------------
 
@@ -111,8 +133,9 @@ class JobService:
         """Check and submit a job; returns its row (as `get`) with "existing": False, or the
         job a known idempotency key names with "existing": True (nothing new is stored).
 
-        Raises JobError naming the field: machine (404), options.<name>, idempotency_key,
-        args, entry, source (400, with the frontend's file:line:col).
+        Raises JobError naming the field: machine (404 unknown, 503 unavailable),
+        options.<name> (options.after[i]: 404 for an unknown parent), idempotency_key, args,
+        entry, source (400, with the frontend's file:line:col).
         """
         config = self.machine(machine)
         checked = check_options(
@@ -120,6 +143,8 @@ class JobService:
             max_time_limit_s=config.max_time_limit_s,
             default_time_limit_s=config.default_time_limit_s,
         )
+        self.notifier.check(checked)
+        check_parents(self.records, checked.get("after") or [])
         key = _check_key(idempotency_key)
         if not isinstance(origin, str) or not origin.isidentifier() or len(origin) > 40:
             raise JobError(f"origin must be a short name like 'python', got {origin!r}", "origin")
@@ -137,6 +162,7 @@ class JobService:
             existing = self.records.by_key(key)
             if existing is not None:
                 return {**self.get(existing["id"]), "existing": True}
+        self.check_available(config.id)
         return self._store(
             config, source, entry, bytes(args_npz), arguments, checked, key, origin, filename
         )
@@ -299,14 +325,17 @@ class JobService:
     def poll(self) -> None:
         """One round of watching every backend (what the monitor does twice a second)."""
         self.watcher.poll()
+        self.notifier.poll()
 
     def start_monitor(self, interval_s: float = 0.5) -> None:
         """Watch running jobs in a background thread until `stop_monitor`."""
         self.watcher.start(interval_s)
+        self.notifier.start(interval_s)
 
     def stop_monitor(self) -> None:
         """Stop the monitor thread (running jobs keep running)."""
         self.watcher.stop()
+        self.notifier.stop()
 
     def close(self) -> None:
         """Stop watching and release the backends; jobs keep running."""

@@ -3,7 +3,9 @@
 `JobWatcher` hands SUBMITTED jobs to their backend (at once after a submission; after a
 grace period when their submitter died in between), settles partial and orphaned job
 folders, and lets every backend adopt or fail the jobs it runs. Its thread calls `poll`
-about twice a second. It decides nothing about single jobs: the backends do.
+about twice a second. A job with parents (`options.after`) is handed over only when
+dependencies.py says so, and failed when a parent did not complete. Everything else about
+single jobs the backends decide.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from jetlag.runtime.jobs.backends import Backend
+from jetlag.runtime.jobs.dependencies import FAIL, HOLD, decide, parents_of
 from jetlag.runtime.jobs.errors import JobError
 from jetlag.runtime.jobs.package import (
     clean_partials,
@@ -24,7 +27,7 @@ from jetlag.runtime.jobs.package import (
     remove_package,
 )
 from jetlag.runtime.jobs.records import JobRecords
-from jetlag.runtime.jobs.states import FAILED, SUBMITTED, iso_age_s
+from jetlag.runtime.jobs.states import FAILED, PENDING, SUBMITTED, iso_age_s
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,23 @@ class JobWatcher:
         self._stop = threading.Event()
 
     def hand_over(self, job_id: str, machine: str) -> None:
-        """Give a SUBMITTED job to its backend; a backend's failure fails the job."""
+        """Give a SUBMITTED job to its backend; a backend's failure fails the job.
+
+        A job whose parents have not completed stays SUBMITTED (its reason says which it
+        waits for); one whose parent failed or was cancelled is failed with that reason.
+        """
+        row = self.records.get(job_id)
+        if row is not None and parents_of(row):
+            verdict = decide(self.records, row, self.backends[machine])
+            if verdict.action == FAIL:
+                self.records.transition(job_id, FAILED, sources=(SUBMITTED,), reason=verdict.reason)
+                return
+            if verdict.action == HOLD:
+                if row["reason"] != verdict.reason:
+                    self.records.transition(
+                        job_id, SUBMITTED, sources=(SUBMITTED,), reason=verdict.reason
+                    )
+                return
         try:
             self.backends[machine].submit(job_id)
         except JobError:
@@ -80,7 +99,10 @@ class JobWatcher:
     def hand_over_submitted(self, min_age_s: float) -> None:
         """Hand over SUBMITTED jobs at least `min_age_s` old (their submitter died)."""
         for row in self.records.select(state=SUBMITTED, limit=1_000_000, oldest_first=True):
-            if row["machine"] not in self.backends or iso_age_s(row["created_at"]) < min_age_s:
+            if row["machine"] not in self.backends:
+                continue
+            held = bool(parents_of(row))  # looked at every round: a parent may have ended
+            if not held and iso_age_s(row["created_at"]) < min_age_s:
                 continue
             if is_complete(job_dir(self.root, row["id"])):
                 self.hand_over(row["id"], row["machine"])
@@ -89,9 +111,27 @@ class JobWatcher:
                     row["id"], FAILED, sources=(SUBMITTED,), reason="its job folder is missing"
                 )
 
+    def fail_orphaned_children(self) -> None:
+        """Fail queued jobs a backend holds for parents that will never complete (Slurm's
+        afterok children of a failed parent), and take them off the machine's queue."""
+        for row in self.records.active():
+            if row["state"] != PENDING or not parents_of(row):
+                continue
+            backend = self.backends.get(row["machine"])
+            verdict = decide(self.records, row)
+            if verdict.action == FAIL and self.records.transition(
+                row["id"], FAILED, sources=(PENDING,), reason=verdict.reason
+            ):
+                try:
+                    if backend is not None:
+                        backend.release(row["id"])
+                except Exception:  # noqa: BLE001 - the job is failed; its queue entry dies alone
+                    log.exception("job %s could not be removed from %s", row["id"], row["machine"])
+
     def poll(self) -> None:
         """One round of watching every backend (what the monitor does twice a second)."""
         self.hand_over_submitted(SUBMIT_GRACE_S)
+        self.fail_orphaned_children()
         for name, backend in self.backends.items():
             try:
                 backend.poll()

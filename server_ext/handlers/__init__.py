@@ -28,6 +28,7 @@ from jetlag.server_ext.handlers.jobs import (
 )
 from jetlag.server_ext.handlers.machines import MachineHandler, MachinesHandler
 from jetlag.server_ext.handlers.openapi import OpenAPIHandler
+from jetlag.server_ext.handlers.tapis import TapisWebhookHandler
 from jetlag.server_ext.handlers.traces import (
     VIEWS,
     IntervalHandler,
@@ -64,6 +65,7 @@ ROUTES: list[tuple[str, Any]] = [
     (f"traces/{_ID}/charts/{_CHART}", TraceChartHandler),
     ("compare", CompareHandler),
     ("compare/chart", CompareChartHandler),
+    (f"tapis/webhook/{_ID}/{_ID}/{_ID}", TapisWebhookHandler),
 ]
 
 

@@ -1,4 +1,8 @@
-"""REST handlers for /jetlag/api/machines: where jobs can run (`local` always exists)."""
+"""REST handlers for /jetlag/api/machines: where jobs can run (`local` always exists).
+
+Machines come from the machines file and the server's `JetLagExtension.machines`; each is
+listed with whether it can take jobs now and why not, never with its secret settings.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +19,11 @@ class MachinesHandler(JetLagHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        """The machines, `local` first."""
+        """The machines, `local` first, and errors that kept a machines file out."""
         check_known(self.query(), ())
-        machines = await self.blocking(self.services.jobs.machines)
-        self.reply({"machines": machines})
+        jobs = self.services.jobs
+        machines = await self.blocking(jobs.machines)
+        self.reply({"machines": machines, "errors": list(jobs.machine_errors)})
 
 
 class MachineHandler(JetLagHandler):
@@ -29,10 +34,8 @@ class MachineHandler(JetLagHandler):
     async def get(self, name: str) -> None:
         """One machine."""
         check_known(self.query(), ())
-        machines = await self.blocking(self.services.jobs.machines)
-        for machine in machines:
-            if machine["id"] == name:
-                self.reply(machine)
-                return
-        known = ", ".join(m["id"] for m in machines)
-        raise ApiError(404, f"no machine {name!r}; the machines are: {known}", "machine")
+        jobs = self.services.jobs
+        if name not in jobs.configs:
+            known = ", ".join(jobs.configs)
+            raise ApiError(404, f"no machine {name!r}; the machines are: {known}", "machine")
+        self.reply(await self.blocking(jobs.machine_json, name))

@@ -19,6 +19,7 @@ def _sample(template: str) -> str:
         "job_id": "j0123456789ab",
         "machine": "local",
         "guid": "7",
+        "token": "0123abcd",  # the Tapis webhook's
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template).lstrip("/")
 

@@ -4,7 +4,9 @@ A machine's configuration (`MachineConfig`) names its backend; the job service m
 backend object per machine. Every backend runs the same job folder with the same runner
 (`python -m jetlag.runtime.jobs.runner JOBDIR`); it only differs in how the folder gets
 there, how the runner is started and watched, and how the results come back. "local" is
-built in; Slurm, SSH and Tapis backends plug in with `register_backend`.
+built in, "slurm" and "ssh" are registered here by name (imported on first use), Tapis
+plugs in with `register_backend`. A backend declares the settings it reads from its
+machine's table (`settings_spec`, see settings.py); secret ones never leave the server.
 """
 
 from __future__ import annotations
@@ -16,23 +18,48 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from jetlag.runtime.jobs.backends.settings import (
+    Setting,
+    SettingError,
+    check_settings,
+    public_settings,
+)
 from jetlag.runtime.jobs.options import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S
 from jetlag.runtime.jobs.records import JobRecords
+
+__all__ = [
+    "Backend",
+    "MachineConfig",
+    "Setting",
+    "SettingError",
+    "backend_names",
+    "get_backend",
+    "register_backend",
+]
+
+#: Seconds between two looks at a remote machine's queue (one squeue per machine each).
+DEFAULT_POLL_INTERVAL_S = 5.0
 
 
 @dataclass(frozen=True)
 class MachineConfig:
-    """One machine jobs can run on. No secrets here: credentials stay with the backend.
+    """One machine jobs can run on.
 
-    `max_concurrent` limits the jobs running at once (local: default the cores);
-    `settings` holds backend-specific, non-secret values (partition names, base URLs).
+    `partition` is the batch queue (Slurm partition); `max_concurrent` limits the jobs
+    running at once (local: default the cores); `workdir` is where job folders go on the
+    machine; `python` and `setup` (shell lines run before the runner: module loads, a
+    venv's activate, exports) make the remote JetLag environment; `poll_interval_s` is how
+    often the machine's queue is looked at. `settings` holds the backend's own settings
+    (see `Backend.settings_spec`), secret ones included: `to_json` and `repr` leave those
+    out. `problem` says why the machine's configuration is unusable (it is then listed,
+    unavailable, and refuses jobs); `source` is where it was configured (file:line).
     """
 
     id: str
     backend: str = "local"
     host: str | None = None
     user: str | None = None
-    queue: str | None = None
+    partition: str | None = None
     max_nodes: int = 1
     cores_per_node: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_concurrent: int | None = None
@@ -40,13 +67,22 @@ class MachineConfig:
     max_time_limit_s: int = MAX_TIME_LIMIT_S
     workdir: str | None = None
     python: str | None = None
+    setup: tuple[str, ...] = ()
+    poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
     description: str = ""
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    problem: str | None = None
+    source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The configuration as JSON (what `machines()` lists)."""
+        """The configuration as JSON (what `machines()` lists): no secret settings."""
         out = asdict(self)
-        out["settings"] = dict(self.settings)
+        out["setup"] = list(self.setup)
+        try:
+            declared = get_backend(self.backend).settings_spec
+        except ValueError:
+            declared = ()
+        out["settings"] = public_settings(declared, self.settings)
         return out
 
 
@@ -58,6 +94,19 @@ class Backend:
     """
 
     name: ClassVar[str] = ""
+    #: The settings this backend reads from its machine's table (settings.py).
+    settings_spec: ClassVar[tuple[Setting, ...]] = ()
+    #: Whether the backend itself makes a job wait for its parents (Slurm's afterok), so
+    #: the service may hand it over while they still run (when `can_chain` says so).
+    chains_dependencies: ClassVar[bool] = False
+
+    @classmethod
+    def check_settings(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The machine's backend settings checked, defaults filled in (SettingError).
+
+        Backends with settings that depend on each other override this and call super().
+        """
+        return check_settings(cls.settings_spec, values, cls.name or "this")
 
     def __init__(self, machine: MachineConfig, root: Path, records: JobRecords) -> None:
         self.machine = machine
@@ -95,9 +144,20 @@ class Backend:
     def close(self) -> None:
         """Release what the backend holds (connections); running jobs keep running."""
 
+    def can_chain(self, parents: list[Any]) -> bool:
+        """Whether this backend can make a job wait for these unfinished parent rows."""
+        return False
+
+    def release(self, job_id: str) -> None:
+        """Drop a job the service has failed before it ran (a parent failed): remove it from
+        the machine's queue. The job's row is already terminal."""
+
 
 _REGISTRY: dict[str, type[Backend] | str] = {
     "local": "jetlag.runtime.jobs.backends.local:LocalBackend",
+    "slurm": "jetlag.runtime.jobs.backends.slurm:SlurmBackend",
+    "ssh": "jetlag.runtime.jobs.backends.ssh:SshBackend",
+    "tapis": "jetlag.runtime.jobs.backends.tapis:TapisBackend",
 }
 
 
