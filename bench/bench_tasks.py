@@ -50,7 +50,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+# The checkout's own jetlag first (as bench_paper.py does): runs without `pip install`, and
+# measures this tree whatever is installed.
+sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 from timing import Entry, OtherLoad, machine_description, measure, runs  # noqa: E402
 

@@ -19,8 +19,9 @@ from jetlag.runtime.measure.otf2_writer import clock_offset_now
 from jetlag.runtime.measure.sampler import CounterSampler
 from jetlag.runtime.measure.trace import Trace
 from jetlag.runtime.passes import Optimization, explain
+from jetlag.runtime.passes.annotate import annotate
 from jetlag.runtime.passes.pipeline import select_passes
-from jetlag.runtime.scheduler import RunResult, execute
+from jetlag.runtime.scheduler import RunResult, execute, loop_notes
 from jetlag.runtime.scheduler.policy import AdaptivePolicy, InlinePolicy
 from jetlag.runtime.scheduler.pool import TaskPool
 from jetlag.runtime.settings import one_of
@@ -159,6 +160,9 @@ class PhySLFunction:
         # One policy per function, so what it learns about its primitives carries over
         # from call to call.
         self.policy = AdaptivePolicy.from_environment()
+        self._compiled_loops: list[Any] | None = None
+        self._refused: list[dict[str, Any]] | None = None
+        self._warned_compile_time = False
         try:
             self.compiled: CompiledSource = compile_function(function)
         except PhySLError as error:
@@ -182,10 +186,50 @@ class PhySLFunction:
 
     @property
     def physl_optimized(self) -> str:
-        """The PhySL that runs, with a `# rewrite: ...` comment above each rewritten statement."""
+        """The PhySL that runs, with a `# rewrite: ...` comment above each rewritten statement
+        and a `# not compiled: ...` / `# fallback: ...` one above each loop that runs in the
+        interpreter (refused by the compile-loops pass, or by Numba in a call so far)."""
         if self.optimization is None:
             return self.physl
-        return self.optimization.text()
+        notes = loop_notes.annotations(self.program, self._loops(), self._original())
+        return annotate(self.program, (*self.optimization.applied, *notes))
+
+    def _original(self) -> Program | None:
+        """The program before the passes when compile-loops ran (whose refusals are then
+        worth telling), else None."""
+        if self.optimization is None or "compile-loops" not in self.optimization.passes:
+            return None
+        return self.optimization.original
+
+    def _loops(self) -> list[Any]:
+        """The compiled loops of what runs (found once)."""
+        if self._compiled_loops is None:
+            self._compiled_loops = loop_notes.compiled_loops(self.program)
+        return self._compiled_loops
+
+    def loop_fallbacks(self) -> list[dict[str, Any]]:
+        """Each loop that runs in the interpreter and why: refused by the compile-loops pass
+        ("when": "compile") or, in a call so far, at run time ("when": "run", with counts)."""
+        original = self._original()
+        if self._refused is None:
+            self._refused = (
+                [] if original is None else loop_notes.compile_time_notes(self.program, original)
+            )
+        return [*self._refused, *loop_notes.runtime_fallbacks(self._loops())]
+
+    def _report_fallbacks(self, measurement: Measurement | None) -> None:
+        """Warn once per loop and reason; put them in the trace's metadata."""
+        fallbacks = self.loop_fallbacks()
+        if measurement is not None and fallbacks:
+            measurement.metadata["loop_fallbacks"] = fallbacks
+        original = self._original()
+        if not self._warned_compile_time and original is not None:
+            self._warned_compile_time = True
+            for loop, reason in loop_notes.refused_loops(self.program, original):
+                loop_notes.warn_once(loop, reason, stacklevel=4)
+        for node in self._loops():
+            for reason in loop_notes.history(node).fallbacks:
+                loop_notes.warn_once(node.args[0], reason, stacklevel=4)
 
     @property
     def tree(self) -> ExecutionTree:
@@ -210,6 +254,7 @@ class PhySLFunction:
         except PhySLError as error:
             raise error.with_traceback(None) from error.__cause__
         self.last_run = result
+        self._report_fallbacks(measurement)
         # Assembled when f.trace is read: ~0.1-0.4 ms a call that a function called in a
         # loop would otherwise pay whether or not its trace is ever looked at.
         self._measurement = measurement

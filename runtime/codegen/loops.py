@@ -11,8 +11,10 @@ Given the inputs' types (`input_types`, value_types.py) the loop is lowered type
 operation is spelled to compute exactly what Python and NumPy compute for those types
 (exact.py), and `Region` says which type each output comes back as. A `tracked` output has
 no value before the loop (it is not an input): the function starts with `w_<name> =
-False`, sets it with every assignment and returns the flags after the outputs, so the
-caller knows which of them hold a value. An output whose type may differ by path (the
+False` (and binds `v_<name>` to a placeholder of its type, so no path returns an unbound
+variable -- Numba refuses that on Python 3.12's bytecode), sets the flag with every
+assignment and returns the flags after the outputs, so the caller knows which of them hold
+a value. An output whose type may differ by path (the
 input's Python float or the loop's NumPy float64) carries a type tag `y_<name>`, returned
 last. `where` and `stop` are 1-element int64 arrays: the function writes the index of the
 node it is running into where[0] (`Region.sites` maps it back to the PhySL node, so an error
@@ -170,7 +172,7 @@ def _region(loop, inputs, outputs, tracked, counter, lowering, possible, tags) -
     results = [variable_name(name) for name in outputs] + [f"w_{name}" for name in tracked]
     results += [f"y_{name}" for name in tags]
     returned = "(" + ", ".join(results) + ("," if len(results) == 1 else "") + ")"
-    body = "\n".join(lowering.lines)
+    body = "\n".join(_placeholders(outputs, tracked, possible) + lowering.lines)
     imports = support_imports(body)
     header = _HEADER.format(
         place=_place(loop),
@@ -197,6 +199,39 @@ def _region(loop, inputs, outputs, tracked, counter, lowering, possible, tags) -
         tuple(sorted(lowering.holds.items())),
         tuple(sorted(lowering.written)),
     )
+
+
+def placeholder(value_type: ValueType) -> str | None:
+    """An expression of `value_type` (its value never read), or None when none is spelled."""
+    dtype = f"np.{value_type.dtype.name}"
+    if value_type.kind == "python":
+        return {"b": "False", "i": "0", "f": "0.0"}.get(value_type.dtype.kind)
+    if value_type.kind == "numpy":
+        return f"{dtype}(0)"
+    if value_type.kind == "array":
+        return f"np.zeros(({'0, ' * value_type.ndim}), dtype={dtype})"
+    if value_type.kind == "shape":
+        return "(" + "0, " * value_type.ndim + ")"
+    return None
+
+
+def _placeholders(outputs, tracked, possible) -> list[str]:
+    """`v_<name> = <a value of its type>` for each tracked output of one known type.
+
+    A tracked output has no value before the loop, so the `return` reads a variable that is
+    unbound on the paths that never assign it. Numba accepted that on Python <= 3.11; on 3.12
+    the bytecode reads it with LOAD_FAST_CHECK / LOAD_FAST_AND_CLEAR and Numba's bytecode
+    analysis refuses the function (NotDefinedError), so every such loop ran interpreted.
+    Binding it first to a value of the type it will hold changes nothing the caller sees:
+    the written-flag `w_<name>` still says whether the loop assigned it.
+    """
+    lines = []
+    for name, types in zip(outputs, possible, strict=False):
+        if name in tracked and len(types) == 1:
+            spelled = placeholder(types[0])
+            if spelled is not None:
+                lines.append(f"    {variable_name(name)} = {spelled}  # never read unless written")
+    return lines
 
 
 def lowerable(loop: Call) -> str | None:

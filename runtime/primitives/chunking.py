@@ -19,7 +19,7 @@ def bounds_for(count: int, item_size: int = 1, min_items: int = 1) -> list[tuple
     """[lo, hi) pieces over `count` items of `item_size` elements each, each piece holding at
     least MIN_CHUNK_ELEMENTS elements and `min_items` items (one piece when small or with one
     worker)."""
-    if parallel.worker_count() <= 1:
+    if parallel.parallelism() <= 1:
         # Splitting work that runs serially anyway only costs.
         return [(0, count)]
     per_piece = max(min_items, parallel.MIN_CHUNK_ELEMENTS // max(1, item_size))

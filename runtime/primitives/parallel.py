@@ -7,12 +7,12 @@ pool; otherwise (tests, direct calls) they run one after another on the caller.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from typing import Protocol
 
+from jetlag.runtime.primitives.cores import usable_cores
 from jetlag.runtime.settings import whole_number
 
 #: Below this many elements an elementwise/reduction primitive stays one task.
@@ -20,7 +20,8 @@ MIN_CHUNK_ELEMENTS = 1 << 16
 
 
 class ChunkRunner(Protocol):
-    """What the scheduler provides to run chunk bodies concurrently."""
+    """What the scheduler provides to run chunk bodies concurrently. A runner may also say
+    how many of its `workers` run at once (`cores`, read by `parallelism`)."""
 
     workers: int
 
@@ -67,15 +68,24 @@ def worker_count() -> int:
     return current_runner().workers
 
 
+def parallelism() -> int:
+    """How many chunks of one split can run at the same time: the runner's workers, capped
+    by the cores they share (a runner's `cores`, e.g. a pool of 16 threads on 2 usable
+    cores runs 2 at a time). Splitting into more pieces than that only adds hand-offs."""
+    runner = current_runner()
+    return max(1, min(runner.workers, getattr(runner, "cores", runner.workers)))
+
+
 def chunk_bounds(
     n: int, min_chunk: int = MIN_CHUNK_ELEMENTS, chunks_per_worker: int = 2
 ) -> list[tuple[int, int]]:
     """Split range(n) into contiguous [lo, hi) pieces of at least `min_chunk` items.
 
     Gives one piece when n is small or only one worker exists, so small arrays never pay
-    for task creation.
+    for task creation. The number of pieces follows the work (`min_chunk`) and the cores
+    the runner can use at once (`parallelism`), never the thread count alone.
     """
-    workers = worker_count()
+    workers = parallelism()
     if n <= 0:
         return [(0, 0)]
     if workers <= 1:
@@ -102,9 +112,6 @@ def parallel_for(bounds: Sequence[tuple[int, int]], body: Callable[[int, int], N
 
 
 def default_workers() -> int:
-    """Worker threads by default: the cores this process may use (JETLAG_THREADS overrides)."""
-    try:
-        cores = max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - non-Linux
-        cores = max(1, os.cpu_count() or 1)
-    return whole_number("JETLAG_THREADS", cores, 1, "worker threads")
+    """Worker threads by default: the cores this process may use -- its affinity mask and
+    cgroup CPU quota (cores.py), not os.cpu_count() -- JETLAG_THREADS overrides."""
+    return whole_number("JETLAG_THREADS", usable_cores(), 1, "worker threads")
