@@ -7,7 +7,8 @@ cells (splitting a cell), dataflow (names a run reads and writes), synthetic (a 
 compilable function, positions mapped back to the cell), runs (deciding and running
 compiled runs), functions (compiled cell functions), runner (running a program traced),
 publish (traces to the JetLag panel), store_saving (traces into the trace store, written
-while the kernel is idle), tracebacks (short placed errors), magics and bench,
+while the kernel is idle), tracebacks (short placed errors), compile_clock (how long a
+first call spent compiling, said under the cell), magics and bench,
 remote_magics and remote_call (`%%remote` jobs and `%jobs`), completion (primitives in
 completion and inspection), install and __main__ (kernelspec and launching), logo (the
 launcher icons). The kernel uses only the runtime's public API (api, frontend entry

@@ -1,7 +1,9 @@
 """`%bench`: one statement timed compiled (JetLag) and as plain NumPy, in the same process.
 
 The compiled side is the statement compiled as a cell run (runs.py) and called `repeat`
-times after one warm-up, untraced, with its results not stored. The plain side is
+times after one warm-up, untraced, with its results not stored. The warm-up is the first
+call, which compiles Numba kernels in a fresh kernel: it is left out of the medians, and
+the report says how long it took and how much of that was compiling (compile_clock.py). The plain side is
 IPython's own `%timeit` of the same statement while every compiled function in the
 namespace is temporarily its original Python function, so a call such as
 `lra(x, y, ...)` really runs NumPy. The report gives medians, min-max and the ratio
@@ -20,6 +22,7 @@ from typing import Any
 from IPython.core.error import UsageError
 
 from jetlag.kernel.cells import CANDIDATE, plan_cell
+from jetlag.kernel.compile_clock import COMPILE_CLOCK
 from jetlag.kernel.runner import run_program
 from jetlag.kernel.runs import PreparedRun, prepare_run
 from jetlag.kernel.state import KernelState
@@ -71,10 +74,12 @@ def bench(shell: Any, state: KernelState, statement: str, repeat: int = 5) -> st
     prepared = _compile(shell, statement)
     lines = [f"%bench {statement}"]
     compiled: list[float] = []
+    warm_up = ""
     if isinstance(prepared, PreparedRun):
         args_of = prepared.run.params
         for attempt in range(repeat + 1):
             args = tuple(shell.user_ns[name] for name in args_of)
+            compiling_before = COMPILE_CLOCK.unclaimed()
             start = time.perf_counter()
             run_program(
                 prepared.runs,
@@ -85,8 +90,16 @@ def bench(shell: Any, state: KernelState, statement: str, repeat: int = 5) -> st
                 label="%bench",
                 trace_mode="off",
             )
+            elapsed = time.perf_counter() - start
             if attempt:  # the first call is the warm-up (Numba compiles, caches fill)
-                compiled.append(time.perf_counter() - start)
+                compiled.append(elapsed)
+            else:
+                compiling = COMPILE_CLOCK.unclaimed() - compiling_before
+                COMPILE_CLOCK.claim(compiling)  # said here, not again under the cell
+                warm_up = (
+                    f"  compiling excluded: an untimed first call took {format_ns(elapsed * 1e9)}"
+                    f", of which compiling {format_ns(compiling * 1e9)}"
+                )
         threads = state.threads or "default"
         lines.append(_summary(f"compiled (threads {threads}):", compiled))
     else:
@@ -99,4 +112,6 @@ def bench(shell: Any, state: KernelState, statement: str, repeat: int = 5) -> st
     if compiled:
         ratio = statistics.median(compiled) / statistics.median(plain)
         lines.append(f"  ratio compiled / NumPy: {ratio:.2f} (below 1: compiled is faster)")
+    if warm_up:
+        lines.append(warm_up)
     return "\n".join(lines)

@@ -9,7 +9,8 @@
   after each compiled cell; `%trace save on|off` whether traces go to the trace store;
   `%trace` alone shows them all.
 - `%threads [N|default]` sets the worker threads of compiled code.
-- `%bench [-r N] statement` times the statement compiled and as plain NumPy (bench.py).
+- `%bench [-r N] statement` times the statement compiled and as plain NumPy, after an
+  untimed first call so compiling is excluded (bench.py).
 This module parses magic arguments and prints; the work is done elsewhere.
 """
 
@@ -182,7 +183,8 @@ class PhySLMagics(Magics):
 
     @line_magic
     def bench(self, line: str) -> None:
-        """%bench [-r N] statement: time it compiled and as plain NumPy (medians, min-max)."""
+        """%bench [-r N] statement: time it compiled and as plain NumPy (medians, min-max),
+        after one untimed warm-up call, so compiling is excluded (the report says so)."""
         repeat, statement = 5, line.strip()
         if statement.startswith("-r"):
             parts = statement.split(None, 2)

@@ -4,8 +4,8 @@
 after IPython has turned magics into calls and parsed the cell, `run_ast_nodes` plans
 the cell (cells.py), guards its candidate statements, hands the rewritten cell back to
 IPython (which keeps its displayhook, history, output capture and error replies) and,
-when the cell ends, records what ran compiled (for `%physl`), queues the traces for the
-trace store and publishes them.
+when the cell ends, records what ran compiled (for `%physl`), says how long a first call
+spent compiling (compile_clock.py), queues the traces for the trace store and publishes them.
 PhySL errors and stopped runs get the short tracebacks of tracebacks.py. The shell
 changes nothing else of IPython and decides nothing about single statements (runs.py).
 """
@@ -20,6 +20,7 @@ from typing import Any
 from ipykernel.zmqshell import ZMQInteractiveShell
 
 from jetlag.kernel.cells import plan_cell, rewrite
+from jetlag.kernel.compile_clock import COMPILE_CLOCK, NOTEWORTHY_S, compile_line
 from jetlag.kernel.magics import PhySLMagics
 from jetlag.kernel.publish import publish_traces
 from jetlag.kernel.remote_magics import RemoteError, RemoteMagics
@@ -47,6 +48,7 @@ class PhySLShell(ZMQInteractiveShell):
         super().__init__(*args, **kwargs)
         unusable = drop_unusable_settings()
         self.jetlag = KernelState(warnings=unusable)
+        COMPILE_CLOCK.install()
         self._jetlag_ids = itertools.count(1)
         self.register_magics(PhySLMagics(self, self.jetlag))
         self.register_magics(RemoteMagics(self, self.jetlag))
@@ -72,6 +74,7 @@ class PhySLShell(ZMQInteractiveShell):
         self.user_ns[name] = controller
         self.user_ns_hidden[name] = controller
         silent = interactivity == "none"
+        compiled_before = COMPILE_CLOCK.unclaimed()
         try:
             return await super().run_ast_nodes(
                 rewrite(plan, name), cell_name, interactivity, compiler, result
@@ -81,6 +84,10 @@ class PhySLShell(ZMQInteractiveShell):
             self.user_ns_hidden.pop(name, None)
             if not plan.only_magics and not silent:
                 state.last_report = CellReport(label, controller.report_rows())
+            compiling = COMPILE_CLOCK.unclaimed() - compiled_before
+            if compiling >= NOTEWORTHY_S and not silent:
+                # An output of its own, not a print: the cell's stdout stays the user's.
+                self.display_pub.publish(data={"text/plain": compile_line(compiling)}, metadata={})
             traces = state.take_traces()
             if traces and not silent:
                 save_cell_traces(state.saver, traces, state.event_cap, label)
