@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -28,11 +27,16 @@ SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 def test_start_from_a_clean_clone_with_the_system_python(tmp_path):
     clone = tmp_path / "checkout"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    if shutil.which("node", path=SYSTEM_PATH) is None:
-        pytest.fail("node is not on the system PATH: scripts/install-system installs it")
+    # A Node.js too old for the build comes first on PATH (as Debian 12's apt nodejs 18):
+    # scripts/install must put the pinned Node.js wheel into .venv and build with it.
+    old_node = tmp_path / "old-node"
+    old_node.mkdir()
+    (old_node / "node").write_text("#!/bin/sh\necho 'v18.19.0'\nexit 1\n")
+    (old_node / "node").chmod(0o755)
     runtime = tmp_path / "runtime"
     env = {
-        "PATH": SYSTEM_PATH,  # no pyenv/conda/venv: python3 is /usr/bin/python3
+        # no pyenv/conda/venv: python3 is /usr/bin/python3
+        "PATH": f"{old_node}:{SYSTEM_PATH}",
         "HOME": os.environ.get("HOME", str(tmp_path)),
         "LANG": "C.UTF-8",
         "JUPYTER_RUNTIME_DIR": str(runtime),
@@ -75,6 +79,8 @@ def test_start_from_a_clean_clone_with_the_system_python(tmp_path):
                 time.sleep(1)
         venv_python = (clone / ".venv" / "bin" / "python3").resolve()
         assert venv_python.exists()
+        # The old node was refused: the extension was built with the wheel's Node.js.
+        assert (clone / ".venv" / "bin" / "node").exists()
         assert json.loads(body)["kernelspecs"]["physl"]["spec"]["display_name"] == "PhySL"
         status, page = get(f"{base}/lab")
         assert status == 200 and b'"name": "jetlag"' in page.replace(b'":"', b'": "')
