@@ -6,7 +6,9 @@ longest unbroken sequence of candidates from that statement that
   - reads from the namespace only arrays, numbers, strings, tuples of those, modules and
     functions (anything else, e.g. a list or a DataFrame, keeps Python's meaning only in
     Python),
-  - is array code (touches an array, or calls NumPy or a compiled function), and
+  - is array code (touches an array, or calls NumPy or a compiled function),
+  - calls no function the user compiled with `physl(...)` (it runs as its own call, so
+    its options hold and its `.trace` is set), and
   - compiles;
 runs it as one task graph and stores its results back into the namespace. A statement
 the frontend rejects splits the sequence there; the rejected statement runs as Python.
@@ -95,6 +97,21 @@ def _stale_call(statements: list[ast.stmt], flow: Flow, namespace: dict) -> tupl
     return None
 
 
+def _own_options_call(flow: Flow, namespace: dict) -> tuple | None:
+    # A function the user compiled with physl(...) has its own options (optimize=False,
+    # threads, trace) and records its own `.trace`: inlined into the cell's graph it would
+    # lose both. Called as itself, from Python, it keeps them. (A def of the notebook, a
+    # CellFunction, follows the kernel's settings and is inlined.)
+    for at, root in flow.call_sites:
+        value = namespace.get(root)
+        if isinstance(value, PhySLFunction) and not isinstance(value, CellFunction):
+            return at, (
+                f"'{root}' is a function compiled with physl(...): it runs as its own call, "
+                "with its own options, and sets its .trace"
+            )
+    return None
+
+
 def _check_names(plan: CellPlan, first: int, last: int, namespace: dict) -> Refused | tuple:
     statements = [s.node for s in plan.statements[first : last + 1]]
     flow = analyze(statements)
@@ -128,7 +145,7 @@ def _check_names(plan: CellPlan, first: int, last: int, namespace: dict) -> Refu
     for name, rel in flow.aug_targets.items():
         if name in flow.copies or (name in params and type(namespace[name]) is np.ndarray):
             return Refused(first + rel, f"'{name} op= ...' would update an array in place")
-    stale = _stale_call(statements, flow, namespace)
+    stale = _stale_call(statements, flow, namespace) or _own_options_call(flow, namespace)
     if stale is not None:
         return Refused(first + stale[0], stale[1])
     array_code = flow.works and (

@@ -19,9 +19,10 @@ input's Python float or the loop's NumPy float64) carries a type tag `y_<name>`,
 last. `where` and `stop` are 1-element int64 arrays: the function writes the index of the
 node it is running into where[0] (`Region.sites` maps it back to the PhySL node, so an error
 names the primitive and line), and raises `LoopStopped` at the top of any iteration once
-stop[0] != 0 (Ctrl-C). NumPy's error model holds for NumPy's operations; Python's
-exceptions are raised where NumPy raises them (bounds checks), and where Python's answer
-differs from anything compiled code can hold the support routines raise `Deviation`.
+stop[0] != 0 (Ctrl-C). A `print` calls back into Python when it runs (printing.py).
+NumPy's error model holds for NumPy's operations; Python's exceptions are raised where
+NumPy raises them (bounds checks), and where Python's answer differs from anything
+compiled code can hold the support routines raise `Deviation`.
 The pass (passes/compile_loops.py) decides what to compile and the scheduler
 (scheduler/compiled.py) builds and runs it; this module only writes source and never
 imports it.
@@ -52,7 +53,7 @@ Inputs: {inputs}. Outputs: {outputs}.
 import math  # noqa: F401  (templates may use it)
 
 import numpy as np  # noqa: F401
-from numba import njit
+from numba import njit, objmode  # noqa: F401  (prints call back: printing.py)
 
 from jetlag.runtime.codegen.support_loops import LoopStopped
 '''
@@ -78,6 +79,8 @@ class Region:
     holds: tuple[tuple[str, tuple[str, str, int]], ...] = ()
     #: Variables the loop writes into in place.
     written: tuple[str, ...] = ()
+    #: How many `print` sites call back into Python (printing.py); each passes its site.
+    prints: int = 0
 
 
 def support_imports(body: str) -> str:
@@ -101,8 +104,9 @@ def _place(loop: Call) -> str:
 
 
 def _physl_comment(loop: Call) -> str:
-    # Names are identifiers and literals numbers (anything else is not lowerable), so the
-    # printed loop is safe as comment lines.
+    # Names are identifiers and literals numbers or strings (print's), which the printer
+    # writes with every control and line-break character escaped (ir/text.py `_quote`),
+    # so the printed loop is safe as comment lines.
     return "\n".join(f"# {line}" if line else "#" for line in print_physl(loop).splitlines())
 
 
@@ -160,6 +164,9 @@ def _lower(loop, tracked, counter, env, heads, tags) -> StatementLowering:
         limit = f"{variable_name(counter)} >= hi"
     start = len(lowering.lines)
     lowering.loop(loop, limit)
+    if counter is not None and lowering.prints:
+        # A row loop's pieces run at once on several workers: its prints would interleave.
+        raise NotLowerable("a loop over independent rows prints")
     hoisted = [f"    {line}" for lines in lowering.finite.hoisted.values() for line in lines]
     lowering.lines[start:start] = hoisted
     return lowering
@@ -198,6 +205,7 @@ def _region(loop, inputs, outputs, tracked, counter, lowering, possible, tags) -
         tuple(tags),
         tuple(sorted(lowering.holds.items())),
         tuple(sorted(lowering.written)),
+        lowering.prints,
     )
 
 

@@ -1,8 +1,8 @@
 """PhySL statements to lines of Numba source, one primitive evaluation per line.
 
 `StatementLowering` turns a statement region (block, define/store, in-place stores into
-slices, if, while, and every call with a compiled form) into Python source lines for the
-body of a generated nopython function. Each call is evaluated into its own temporary,
+slices, if, while, print (a call back into Python: printing.py), and every call with a
+compiled form) into Python source lines for the body of a generated nopython function. Each call is evaluated into its own temporary,
 preceded by `where[0] = k`: when compiled code raises, `sites[k]` is the PhySL node that
 was running, so the error names the same primitive and line as the interpreter would.
 Every `while` checks `stop[0]` at the top of each iteration and raises `LoopStopped`.
@@ -32,6 +32,7 @@ from jetlag.runtime.codegen.operands import (
     storable,
     variable_name,
 )
+from jetlag.runtime.codegen.printing import CALLED_BACK, lower_print
 from jetlag.runtime.codegen.value_types import describe_set
 from jetlag.runtime.codegen.values import ValueLowering
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Variable
@@ -60,6 +61,8 @@ class StatementLowering(ValueLowering):
             self.conditional(node)
         elif node.name == "while":
             self.loop(node)
+        elif node.name in CALLED_BACK:
+            lower_print(self, node)
         else:
             self.value(node)
 

@@ -3,8 +3,9 @@
 They hold the loops worth tuning by hand: the 4-row dot products and updates of the GLM
 kernel (reassociation allowed so LLVM vectorizes the sums; no other fast-math). Generated
 code imports every `support_` name except the exact operators (support_exact.py) from
-here, so the rewritten linear algebra (support_algebra.py) and the element store
-(support_store.py) are re-exported. This module decides nothing about when they are used.
+here, so the rewritten linear algebra (support_algebra.py), the element store
+(support_store.py) and a print's call back (support_print.py) are re-exported. This
+module decides nothing about when they are used.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from jetlag.runtime.codegen.support_algebra import (  # noqa: F401
     support_shifted_weighted_product,
     support_weighted_gram,
 )
+from jetlag.runtime.codegen.support_print import support_print, support_text  # noqa: F401
 from jetlag.runtime.codegen.support_store import support_may_share, support_store  # noqa: F401
 
 _SUMS = {"reassoc", "contract"}

@@ -69,6 +69,8 @@ class ValueLowering:
         self.holds: dict[str, tuple[str, str, int]] = {}
         #: Variables written in place (store into a slice).
         self.written: set[str] = set()
+        #: How many prints call back into Python (printing.py).
+        self.prints = 0
         self.lines: list[str] = []
         self.sites: list[Node] = []
         self.depth = indent

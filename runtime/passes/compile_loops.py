@@ -5,7 +5,9 @@ nopython function (codegen/loops.py) instead of thousands of interpreted primiti
 Inside function bodies (never the program's top level: a notebook's later cells may read
 its names), the pass takes each outermost `while` whose whole subtree
 - is lowerable (codegen.loops.lowerable, checked without building anything),
-- has no effects (print, seeded random: registry `effect=True`), no return/break/continue,
+- has no effects (seeded random: registry `effect=True`) other than `print`, which the
+  compiled loop calls back into Python for when it runs (codegen/printing.py), no
+  return/break/continue,
   no function definitions or lambdas (other than the bodies of fused primitives), and no
   calls of user functions or of primitive names the program rebinds.
 Inputs are the variables the loop may read before writing them (a while body may run 0
@@ -35,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jetlag.runtime.codegen.loops import lowerable
+from jetlag.runtime.codegen.printing import CALLED_BACK
 from jetlag.runtime.ir.nodes import Call, Literal, Node, Program, Variable
 from jetlag.runtime.passes.effects import (
     bound_names,
@@ -169,7 +172,13 @@ def refusal(loop: Call, shadowed: frozenset[str]) -> str | None:
         if is_function_definition(node):
             return "it defines a function"
         primitive = REGISTRY.get(node.name)
-        if primitive is not None and primitive.effect and node.name not in shadowed:
+        called_back = node.name in CALLED_BACK
+        if (
+            primitive is not None
+            and primitive.effect
+            and not called_back
+            and node.name not in shadowed
+        ):
             return f"it calls {node.name}, which has an effect"
         if is_user_call(node, shadowed):
             return f"it calls {node.name}, a user function"
@@ -318,7 +327,9 @@ class _Walker:
             return Call("list", tuple(Variable(n) for n in found))
 
         listed = f"inputs: {', '.join(inputs) or 'none'}; outputs: {', '.join(outputs) or 'none'}"
-        rows = row_counter(loop)
+        prints = any(isinstance(n, Call) and n.name in CALLED_BACK for n in loop.walk())
+        # A row loop's pieces run at once on several workers: prints must stay in order.
+        rows = None if prints else row_counter(loop)
         if rows is not None and set(outputs) <= {rows.counter}:
             self.row_loops += 1
             self.applied.append(

@@ -5,7 +5,9 @@ this form runs such a loop as one generated nopython function (codegen/loops.py)
 once, instead of issuing its primitives one by one. In order:
 
 1. wait for every task in flight (the loop may write arrays in place that they read);
-2. read the inputs from the scope and type them as NumPy/Python do (value_types.py); when
+2. read the inputs from the scope; when a primitive that the interpreter splits across the
+   workers reads a large input array, run `loop` with the interpreter (a choice for those
+   sizes: loop_size.py). Type the inputs as NumPy/Python do (value_types.py); when
    one is unbound or not a number, a numeric ndarray or a tuple of ints, when the loop has
    no exact compiled form for these types, or when Numba cannot compile it or types a value
    differently from NumPy (found once per type signature and remembered:
@@ -15,8 +17,9 @@ once, instead of issuing its primitives one by one. In order:
    it assigned it;
 3. copy the arrays the loop may write (loop_snapshot.py), then run the function as one task
    on the pool, named `compiled_loop$line$col` in the trace (a row loop's range in pieces,
-   chunks of it: compiled_rows.py), while the driver waits in short slices: Ctrl-C sets the
-   function's stop flag, which it checks at the top of every iteration. BLAS is held to one
+   chunks of it: compiled_rows.py), while the driver waits in short slices, writing the
+   loop's prints as they come (loop_prints.py): Ctrl-C sets the function's stop flag,
+   which it checks at the top of every iteration and while a print waits. BLAS is held to one
    thread meanwhile, including the BLAS Numba's linear algebra calls (SciPy's, which a
    run's own limit may not have seen loaded): the loop's products are small, and threads
    only cost there;
@@ -25,10 +28,11 @@ once, instead of issuing its primitives one by one. In order:
 
 When the compiled run raises -- an error, or `Deviation` where it cannot give Python's and
 NumPy's value -- the copied arrays are put back and the interpreter runs the loop from its
-start, so the answer or the error is exactly the interpreter's. Without copies (arrays too
-large) an error is reported at the PhySL node that was running (the function records it in
-`where[0]`), phrased as the interpreter phrases a primitive's failure. This module decides
-nothing about which loops compile.
+start, so the answer or the error is exactly the interpreter's (the prints the compiled run
+wrote are not written again). Without copies (arrays too large) an error is reported at
+the PhySL node that was running (the function records it in `where[0]`), phrased as the
+interpreter phrases a primitive's failure. Which loops compile is the pass's decision,
+and loop_size.py's for the sizes of one run.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ import numpy as np
 
 from jetlag.runtime.codegen.loops import Region
 from jetlag.runtime.codegen.support_loops import Deviation, LoopStopped
+from jetlag.runtime.codegen.support_print import printing_to
 from jetlag.runtime.codegen.support_store import store_error_message
 from jetlag.runtime.codegen.value_types import ValueType, type_of
 from jetlag.runtime.errors import PhySLError
@@ -49,6 +54,7 @@ from jetlag.runtime.ir.nodes import Call, Literal, Node, Variable
 from jetlag.runtime.measure.events import TaskEvent, new_guid, now_ns, task_scope
 from jetlag.runtime.passes.compile_loops import LoopFacts, loop_facts
 from jetlag.runtime.passes.row_loops import row_counter
+from jetlag.runtime.primitives.io import replaying
 from jetlag.runtime.scheduler.blas import single_threaded_blas
 from jetlag.runtime.scheduler.compiled_rows import RowFailure, row_range, run_rows
 from jetlag.runtime.scheduler.compiled_variants import (
@@ -60,6 +66,8 @@ from jetlag.runtime.scheduler.compiled_variants import (
     variant_for,
 )
 from jetlag.runtime.scheduler.futures import Future, resolved
+from jetlag.runtime.scheduler.loop_prints import LoopPrints
+from jetlag.runtime.scheduler.loop_size import split_operands, split_reason
 from jetlag.runtime.scheduler.loop_snapshot import Snapshot, take
 from jetlag.runtime.scheduler.scope import FunctionValue, Scope
 from jetlag.runtime.scheduler.special_forms import special_form
@@ -181,9 +189,12 @@ def _failure(run: Run, sites: tuple[Node, ...], loop: Call, where: int, error: B
     return describe_failure(error, site, run.program)
 
 
-def _wait(future: Future, stop: np.ndarray) -> None:
-    """Wait for the loop's task; on Ctrl-C (or any error here) ask it to stop first."""
+def _wait(future: Future, stop: np.ndarray, prints: LoopPrints | None) -> None:
+    """Wait for the loop's task (writing its prints meanwhile); on Ctrl-C (or any error
+    here) ask it to stop first."""
     try:
+        if prints is not None:
+            prints.serve()
         future.wait()
     except BaseException:
         stop[0] = 1
@@ -208,6 +219,7 @@ def _execute(
     stop = np.zeros(1, dtype=np.int64)
     future = Future(node.instance_name)
     parent, name = run.parent, node.instance_name
+    prints = LoopPrints(stop, where) if variant.region.prints else None
 
     def work() -> None:
         guid, start = new_guid(), now_ns()
@@ -215,7 +227,7 @@ def _execute(
         outcome: Any = None
         error: BaseException | None = None
         try:
-            with task_scope(guid, run.log):
+            with task_scope(guid, run.log), printing_to(prints):
                 refused = compile_variant(record, variant, key)
                 if refused is not None:
                     outcome = _Refusal(refused)
@@ -233,13 +245,19 @@ def _execute(
             future.set_error(error)
         else:
             future.set_result(outcome)
+        if prints is not None:
+            prints.finish()
 
     with single_threaded_blas(include_scipy=True):
         run.pool.submit(work)
-        _wait(future, stop)
+        _wait(future, stop, prints)
+    if prints is not None and prints.failure is not None:
+        # A print's write failed: the run failed there, whether or not the loop went on.
+        return _Failed(prints.failure[0], prints.failure[1], tuple(prints.written))
     if future.error is None:
         return future.value_if_done()
-    return _Failed(future.error, int(where[0]))
+    written = tuple(prints.written) if prints is not None else ()
+    return _Failed(future.error, int(where[0]), written)
 
 
 @dataclass(frozen=True)
@@ -248,6 +266,8 @@ class _Failed:
 
     error: BaseException
     where: int
+    #: The texts its prints wrote (a rerun by the interpreter does not write them again).
+    written: tuple[str, ...] = ()
 
 
 def _after_failure(
@@ -272,7 +292,8 @@ def _after_failure(
             reason = "it met values it cannot compute as Python and NumPy do"
         else:
             reason = f"it raised {type(error).__name__}"
-        return _interpret(run, loop, scope, record, f"{reason}: the interpreter ran it again")
+        with replaying(failed.written):
+            return _interpret(run, loop, scope, record, f"{reason}: the interpreter ran it again")
     if isinstance(error, Deviation):
         raise run.error(
             loop,
@@ -317,6 +338,12 @@ def compiled_loop(run: Run, node: Call, scope: Scope) -> Any:
     record = history(node)
     run.raise_earlier_failure()
     plan, reason = _plan(record, loop, inputs, outputs, scope)
+    if reason is None and counter is None:
+        if record.split_operands is None:
+            record.split_operands = split_operands(loop)
+        if split_reason(record.split_operands, plan.names, plan.values) is not None:
+            record.count_split()  # a choice for these sizes, not a fallback
+            return run.evaluate(loop, scope)
     span = None
     if reason is None and counter is not None:
         if record.rows is None:

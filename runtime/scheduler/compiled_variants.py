@@ -43,6 +43,9 @@ class LoopHistory:
 
     compiled_runs: int = 0
     interpreted_runs: int = 0
+    #: Runs left to the interpreter by choice: its primitives split across the workers on
+    #: operands this large (loop_size.py); not fallbacks.
+    split_runs: int = 0
     #: Why the interpreter ran instead, by reason text (with how often).
     fallbacks: dict[str, int] = field(default_factory=dict)
     #: Built functions (or why the loop has none) by (tracked outputs, row-loop counter,
@@ -54,12 +57,19 @@ class LoopHistory:
     refused: dict[tuple, str] = field(default_factory=dict, repr=False)
     facts: LoopFacts | None = field(default=None, repr=False)
     rows: RowLoop | None = field(default=None, repr=False)  # a row loop's counter and arrays
+    #: Names the loop passes to primitives that split across workers (loop_size.py).
+    split_operands: frozenset[str] | None = field(default=None, repr=False)
 
     def count_interpreted(self, reason: str) -> None:
         """One run by the interpreter, and why."""
         with _lock:
             self.interpreted_runs += 1
             self.fallbacks[reason] = self.fallbacks.get(reason, 0) + 1
+
+    def count_split(self) -> None:
+        """One run by the interpreter, chosen for its primitives to split (loop_size.py)."""
+        with _lock:
+            self.split_runs += 1
 
     def count_compiled(self) -> None:
         """One run of the compiled function to its end."""
@@ -121,7 +131,7 @@ def compile_variant(record: LoopHistory, variant: Variant, key: tuple) -> str | 
     calling worker, and check Numba's typing against NumPy's; the reason when either
     fails (nothing of the loop has run, so interpreting is safe)."""
     from numba import typeof
-    from numba.core.errors import NumbaPerformanceWarning
+    from numba.core.errors import NumbaPerformanceWarning, NumbaWarning
 
     with _lock:
         if key in record.compiled:
@@ -135,6 +145,8 @@ def compile_variant(record: LoopHistory, variant: Variant, key: tuple) -> str | 
         with warnings.catch_warnings():
             # np.dot on a transposed (Fortran-ordered) view is what the program asks for.
             warnings.simplefilter("ignore", NumbaPerformanceWarning)
+            # A print's `with objmode()` takes the GIL only while it prints (printing.py).
+            warnings.filterwarnings("ignore", "Code running in object mode", NumbaWarning)
             variant.function.compile(signature)  # type: ignore[attr-defined]
         # Typing must give every value NumPy's type, else the code computes something else.
         reason = typing_mismatch(

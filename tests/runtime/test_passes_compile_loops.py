@@ -100,7 +100,6 @@ def test_top_level_loops_stay_interpreted():
 @pytest.mark.parametrize(
     "statement",
     [
-        'print("step", i)',
         "if(__gt(i, 5), break())",
         "if(__gt(i, 5), return(i))",
         "store(s, g(i))",  # a user function
@@ -116,6 +115,18 @@ def test_loops_with_effects_control_or_unknown_calls_stay_interpreted(statement)
     )
     program, applied = run_pass(text)
     assert compiled(program) == [] and applied == []
+
+
+def test_a_loop_that_prints_compiles_and_is_never_split_into_rows():
+    # print calls back into Python when it runs (codegen/printing.py); the rows of a row
+    # loop would run at once on several workers, so a printing one runs whole, in order.
+    text = in_function(
+        "define(i, 0), while$2$4(__lt(i, n), block("
+        'print("row", i), store(slice(a, i), 1.0), store(i, __add(i, 1)))), a'
+    )
+    program, applied = run_pass(text)
+    assert compiled(program) == [("while$2$4", ["i", "n", "a"], [])]
+    assert applied == ["compile: while loop -> one Numba function (inputs: i, n, a; outputs: none)"]
 
 
 def test_a_primitive_name_the_program_rebinds_is_not_compiled():
@@ -179,6 +190,7 @@ def test_inner_loop_of_an_interpreted_loop_keeps_what_the_outer_loop_reads():
         define(i, 0), define(j, 0), define(s, 0.0), define(scratch, 0.0),
         while(__lt(i, n), block(
             print(s),
+            if(__gt(s, 99.0), break()),
             store(j, 0),
             while$5$8(__lt(j, 3), block(
                 store(s, __add(s, slice(a, i, j))),
@@ -189,7 +201,7 @@ def test_inner_loop_of_an_interpreted_loop_keeps_what_the_outer_loop_reads():
         ))
         """
     )
-    # s is read by the enclosing loop (print); j only after the next iteration resets it,
+    # The outer loop breaks: it stays interpreted. s is read by it (print); j only after the next iteration resets it,
     # and scratch never: neither is live after the inner loop.
     assert compiled(run_pass(text)[0]) == [("while$5$8", ["j", "s", "a", "i"], ["s"])]
 

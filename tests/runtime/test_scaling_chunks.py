@@ -29,10 +29,6 @@ from jetlag.runtime.scheduler.pool import TaskPool  # noqa: E402
 
 CORES = 2
 ITERATIONS = 3
-#: Listing 1's loop holds a print, so it runs interpreted and says so (loop_notes.py).
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::jetlag.runtime.scheduler.loop_notes.LoopFallbackWarning"
-)
 
 
 @pytest.fixture
@@ -91,14 +87,17 @@ def test_work_below_the_grain_is_one_chunk_at_any_thread_count():
 
 
 @pytest.mark.parametrize("threads", [2, 16])
-def test_lra_400x50_keeps_glm_gradient_in_one_chunk(two_cores, threads):
+def test_lra_400x50_runs_its_whole_loop_as_one_compiled_task_in_one_chunk(two_cores, threads):
+    # Small work stays on one worker: the loop (its print included) is one compiled function.
     _, events = _lra(threads, 400, 50)
-    evaluations, chunks = _glm(events)
-    assert len(evaluations) == ITERATIONS
-    assert chunks == []
+    loops = [e for e in events if e.name.startswith("compiled_loop$")]
+    assert [e.kind for e in loops] == ["task"]
+    assert not any(e.kind == "chunk" for e in events)
+    assert _glm(events) == ([], [])  # inside the compiled loop, not a primitive of its own
 
 
 def test_lra_2000x2000_with_16_threads_splits_like_2_threads_on_2_cores(two_cores):
+    # X is large: the loop runs interpreted so that glm_gradient splits (loop_size.py).
     weights_2, events_2 = _lra(2, 2000, 2000)
     weights_16, events_16 = _lra(16, 2000, 2000)
     per_call = []

@@ -16,12 +16,12 @@ from jetlag.runtime.scheduler import loop_notes
 from jetlag.runtime.scheduler.loop_notes import LoopFallbackWarning
 
 
-def printing_sum(x, n, verbose):
+def breaking_sum(x, n, limit):
     total = 0.0
     i = 0
     while i < n:
-        if verbose:
-            print(i)
+        if total > limit:
+            break
         total = total + x[i]
         i += 1
     return total
@@ -41,7 +41,7 @@ def _while_line(function) -> int:
     return first + next(i for i, line in enumerate(lines) if line.strip().startswith("while"))
 
 
-PRINTING_LOOP = _while_line(printing_sum)
+BREAKING_LOOP = _while_line(breaking_sum)
 PLAIN_LOOP = _while_line(plain_sum)
 
 
@@ -56,28 +56,25 @@ def fresh_warnings(monkeypatch):
 
 
 def test_a_loop_refused_by_the_pass_says_why_everywhere():
-    f = physl(printing_sum, trace="events")
+    f = physl(breaking_sum, trace="events")
     x = np.arange(5.0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert f(x, 5, False) == 10.0
-        assert f(x, 5, False) == 10.0
+        assert f(x, 5, 100.0) == 10.0
+        assert f(x, 5, 100.0) == 10.0
     messages = _fallback_warnings(caught)
     assert len(messages) == 1  # once, not per call
-    assert (
-        f"line {PRINTING_LOOP}" in messages[0]
-        and "it calls print, which has an effect" in messages[0]
-    )
+    assert f"line {BREAKING_LOOP}" in messages[0] and "it contains break" in messages[0]
     assert caught[0].filename == __file__  # points at the user's call
     text = f.physl_optimized
-    comment = "# not compiled: this loop runs in the interpreter: it calls print"
+    comment = "# not compiled: this loop runs in the interpreter: it contains break"
     assert comment in text
     # the comment sits right above the loop it is about
     lines = text.splitlines()
     at = next(i for i, line in enumerate(lines) if comment in line)
-    assert lines[at + 1].strip().startswith(f"while${PRINTING_LOOP}$")
+    assert lines[at + 1].strip().startswith(f"while${BREAKING_LOOP}$")
     (note,) = f.trace.metadata["loop_fallbacks"]
-    assert note["when"] == "compile" and note["line"] == PRINTING_LOOP and "print" in note["reason"]
+    assert note["when"] == "compile" and note["line"] == BREAKING_LOOP and "break" in note["reason"]
 
 
 def test_a_compiled_loop_says_nothing():
@@ -120,10 +117,10 @@ def test_a_loop_refused_for_its_values_at_run_time_says_why():
 
 
 def test_unoptimized_functions_report_no_loop_notes():
-    f = physl(printing_sum, optimize=False)
+    f = physl(breaking_sum, optimize=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        f(np.arange(3.0), 3, False)
+        f(np.arange(3.0), 3, 100.0)
     assert _fallback_warnings(caught) == []
     assert f.loop_fallbacks() == []
 
