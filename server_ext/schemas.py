@@ -110,6 +110,15 @@ _TRACE_DETAIL: dict[str, Any] = {
     "has_tree": BOOLEAN,
     "has_source": BOOLEAN,
     "has_otf2": BOOLEAN,
+    "live": {
+        "type": "boolean",
+        "description": "A running job's trace, still growing: fetch it again for more events.",
+    },
+    "revision": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "How many times a live trace was replaced by a longer one (else 0).",
+    },
 }
 
 _OPTIONS_IN: dict[str, Any] = {

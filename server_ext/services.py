@@ -37,7 +37,7 @@ class Services:
         self.jobs = jobs
         self.cache_size = max(1, int(cache_size))
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jetlag-api")
-        self._queries: OrderedDict[str, TraceQueries] = OrderedDict()
+        self._queries: OrderedDict[str, tuple[TraceQueries, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
@@ -91,18 +91,21 @@ class Services:
 
         Blocking (maps the columns, may build derived indices): call it off the event loop.
         """
+        # The store's columns are cached too and change only when the trace was replaced
+        # (a running job's live trace grows): then the queries are built again.
+        columns = self.store.columns(trace_id)
         with self._lock:
             cached = self._queries.get(trace_id)
-            if cached is not None:
+            if cached is not None and cached[1] is columns:
                 self._queries.move_to_end(trace_id)
-                return cached
+                return cached[0]
         from jetlag.server_ext.queries import TraceQueries
 
         # Built outside the lock so one big trace does not hold up queries on others;
         # two threads building the same one at once is harmless (the second wins).
-        queries = TraceQueries(self.store.columns(trace_id), self.store.directory(trace_id))
+        queries = TraceQueries(columns, self.store.directory(trace_id))
         with self._lock:
-            self._queries[trace_id] = queries
+            self._queries[trace_id] = (queries, columns)
             self._queries.move_to_end(trace_id)
             while len(self._queries) > self.cache_size:
                 self._queries.popitem(last=False)
@@ -142,11 +145,16 @@ class Services:
         job = self.jobs.get(job_id)
         trace_id = job.get("trace_id")
         if not trace_id:
+            # A running job's live trace (runtime/jobs/live_import.py) is listed by job id.
+            live = self.store.list(job_id=job_id, limit=1)
+            trace_id = live[0]["id"] if live else None
+        if not trace_id:
             from jetlag.runtime.jobs.errors import JobError
 
             raise JobError(
                 f"job {job_id} has no trace in the store yet (state {job.get('state')}); "
-                "a job's trace is stored when it ends, unless its option trace is 'off'",
+                "its trace is stored when it ends (unless its option trace is 'off'), and "
+                "while it runs with trace 'events' after its first seconds",
                 "job_id",
                 404,
             )

@@ -85,6 +85,22 @@ export class JobsSection extends Widget {
     return this.loop.refresh();
   }
 
+  /** A running job's trace so far (the server says when no events came home yet). */
+  private async openLiveTrace(job: Job): Promise<void> {
+    this.showError('');
+    try {
+      const answer = await requestAPI<{ trace_id: string }>(
+        `jobs/${encodeURIComponent(job.id)}/trace`
+      );
+      await this.commands.execute('jetlag:open-trace', {
+        traceId: answer.trace_id,
+        label: job.label || job.entry
+      });
+    } catch (error) {
+      this.showError(errorMessage(error));
+    }
+  }
+
   private showError(message: string): void {
     this.status.textContent = message;
     this.status.classList.toggle('jp-JetLag-error', message !== '');
@@ -200,6 +216,12 @@ export class JobsSection extends Widget {
             traceId,
             label: job.label || job.entry
           })
+        )
+      );
+    } else if (job.state === 'RUNNING') {
+      actions.append(
+        button('Live trace', 'Watch the task events of the running job as they come', () =>
+          void this.openLiveTrace(job)
         )
       );
     }

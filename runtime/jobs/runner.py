@@ -72,17 +72,39 @@ def execute_job(directory: Path, manifest: dict[str, Any]) -> tuple[Any, Any]:
     if chosen:
         program = explain(program, chosen).program
     args, kwargs = decode_arguments((directory / ARGS_FILE).read_bytes())
-    result, measurement = run_measured(
-        program,
-        compiled.entry,
-        args,
-        kwargs,
-        threads=options.get("threads"),
-        policy=AdaptivePolicy.from_environment(),
-        trace=options.get("trace", "events"),
-        metadata={"job_id": manifest["id"], "machine": manifest["machine"]},
-    )
+    mode = options.get("trace", "events")
+    event_log, writer = _live_writer(directory, mode)
+    try:
+        result, measurement = run_measured(
+            program,
+            compiled.entry,
+            args,
+            kwargs,
+            threads=options.get("threads"),
+            policy=AdaptivePolicy.from_environment(),
+            trace=mode,
+            metadata={"job_id": manifest["id"], "machine": manifest["machine"]},
+            event_log=event_log,
+        )
+    finally:
+        if writer is not None:
+            writer.stop()
     return result.value, (measurement.trace() if measurement is not None else None)
+
+
+def _live_writer(directory: Path, mode: str):
+    """(EventLog, LiveWriter) flushing the job's events to live/ as it runs (live.py), or
+    (None, None) when the final trace will not hold every event or chunks are turned off."""
+    from jetlag.runtime.jobs.live import LIVE_DIR, LiveWriter, interval_from_environment
+    from jetlag.runtime.measure.events import EventLog
+    from jetlag.runtime.measure.otf2_writer import clock_offset_now
+
+    interval = interval_from_environment()
+    if mode != "events" or interval <= 0:
+        return None, None
+    event_log = EventLog()
+    writer = LiveWriter(directory / LIVE_DIR, event_log, clock_offset_now(), interval)
+    return event_log, writer.start()
 
 
 def save_trace(trace: Any, directory: Path, manifest: dict[str, Any], root: Path | None):
@@ -97,10 +119,15 @@ def save_trace(trace: Any, directory: Path, manifest: dict[str, Any], root: Path
             TraceStore = None  # noqa: N806 - the STORE part may not be installed yet
         if TraceStore is not None:
             try:
+                from jetlag.runtime.store.replacing import live_trace_id
+
                 store = TraceStore(root)
                 try:
+                    # The id of the job's live trace, which this final one replaces.
                     trace_id = store.save(
                         trace,
+                        trace_id=live_trace_id(manifest["id"]),
+                        replace=True,
                         origin="job",
                         job_id=manifest["id"],
                         label=manifest["options"].get("label"),

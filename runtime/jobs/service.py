@@ -342,6 +342,7 @@ class JobService:
         self.stop_monitor()
         for backend in self.backends.values():
             backend.close()
+        self.watcher.live.close()
         self.records.close()
 
     def __enter__(self) -> JobService:

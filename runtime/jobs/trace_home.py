@@ -3,8 +3,9 @@
 A runner without a store (every remote backend) writes its trace into the job folder's
 `trace/`; once the backend has fetched the folder back, `import_trace` loads it and saves
 it in the store with the machine's id as location prefix ("cluster/worker-0"), linked to
-the job, so it opens in the panel like a local cell's trace. Importing twice is avoided
-by the caller (the job row's trace_id). This module touches the store only.
+the job, so it opens in the panel like a local cell's trace. It replaces the job's live
+trace (same id, see live_import.py), so importing twice stores it once. This module
+touches the store only.
 """
 
 from __future__ import annotations
@@ -41,13 +42,21 @@ def import_trace(
         return None, None
     try:
         from jetlag.runtime.measure.trace import Trace
+        from jetlag.runtime.store.replacing import live_trace_id
         from jetlag.runtime.store.traces import TraceStore
 
         trace = Trace.load(folder)
         store = TraceStore(root)
         try:
+            # Under the id of the job's live trace (live_import.py), which this one replaces.
             trace_id = store.save(
-                trace, origin="job", job_id=job_id, label=label, location_prefix=machine
+                trace,
+                trace_id=live_trace_id(job_id),
+                replace=True,
+                origin="job",
+                job_id=job_id,
+                label=label,
+                location_prefix=machine,
             )
         finally:
             store.close()

@@ -5,7 +5,7 @@ grace period when their submitter died in between), settles partial and orphaned
 folders, and lets every backend adopt or fail the jobs it runs. Its thread calls `poll`
 about twice a second. A job with parents (`options.after`) is handed over only when
 dependencies.py says so, and failed when a parent did not complete. Everything else about
-single jobs the backends decide.
+single jobs the backends decide; running jobs' live task events are live_import.py's.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from jetlag.runtime.jobs.backends import Backend
 from jetlag.runtime.jobs.dependencies import FAIL, HOLD, decide, parents_of
 from jetlag.runtime.jobs.errors import JobError
+from jetlag.runtime.jobs.live_import import LiveImports
 from jetlag.runtime.jobs.package import (
     clean_partials,
     is_complete,
@@ -54,6 +55,8 @@ class JobWatcher:
         self.backends = backends
         self._monitor: threading.Thread | None = None
         self._stop = threading.Event()
+        #: Running jobs' task events into the store as they come (live_import.py).
+        self.live = LiveImports(root, records, backends)
 
     def hand_over(self, job_id: str, machine: str) -> None:
         """Give a SUBMITTED job to its backend; a backend's failure fails the job.
@@ -137,6 +140,10 @@ class JobWatcher:
                 backend.poll()
             except Exception:  # noqa: BLE001 - one machine's trouble must not stop the others
                 log.exception("watching the jobs of %s failed", name)
+        try:
+            self.live.poll()
+        except Exception:  # noqa: BLE001 - a live view must not stop the watching
+            log.exception("importing live task events failed")
 
     def start(self, interval_s: float = 0.5) -> None:
         """Watch running jobs in a background thread until `stop`."""

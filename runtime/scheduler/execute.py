@@ -58,13 +58,15 @@ def execute(
     pool: TaskPool | None = None,
     policy: InlinePolicy | None = None,
     record_events: bool = False,
+    event_log: EventLog | None = None,
 ) -> RunResult:
     """Evaluate `program`; then call `entry` (or the program's function value) with args.
 
-    With no entry and no arguments the program's last value is the result.
+    With no entry and no arguments the program's last value is the result. `event_log`
+    is where events go when recorded (a job's runner reads it while the run goes on).
     """
     pool = pool or shared_pool(threads or default_workers())
-    log = EventLog() if record_events else None
+    log = (event_log if event_log is not None else EventLog()) if record_events else None
     run = Run(program, pool, policy, log)
     globals_ = Scope()
     start = now_ns()

@@ -89,6 +89,16 @@ class TraceIndex:
                 f"trace {row['id']} already exists; save without trace_id", "trace_id", 409
             ) from None
 
+    def upsert(self, row: dict[str, Any]) -> None:
+        """Add a row, or replace the one with its id (a replaced trace, replacing.py)."""
+        marks = ", ".join("?" for _ in ROW_FIELDS)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in ROW_FIELDS[1:])
+        self._run(
+            f"INSERT INTO traces ({', '.join(ROW_FIELDS)}) VALUES ({marks}) "
+            f"ON CONFLICT(id) DO UPDATE SET {updates}",
+            tuple(row[name] for name in ROW_FIELDS),
+        )
+
     def row(self, trace_id: str) -> dict[str, Any] | None:
         """The row of `trace_id`, or None."""
         with self._lock:

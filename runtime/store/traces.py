@@ -8,7 +8,8 @@ without a row); `cleanup` removes those once their process is dead or they are a
 old: a complete folder is listed again from its row.json (leftovers.py). Deleting moves
 the folder aside first, then removes the row. Every method is safe
 to call from several threads; the SQL lives in index.py, a folder's contents in
-writing.py/loading.py, imports in importing.py, the download in exporting.py, and
+writing.py/loading.py, imports in uploads.py/importing.py, replacing a running job's live
+trace in replacing.py, the download in exporting.py, and
 `save_async`'s thread in background.py. This module orchestrates them.
 """
 
@@ -29,7 +30,6 @@ from jetlag.runtime.store import database
 from jetlag.runtime.store.background import BackgroundWriter
 from jetlag.runtime.store.columns import TraceColumns
 from jetlag.runtime.store.errors import (
-    ArchiveTooLarge,
     StoreError,
     TraceNotFound,
     check_count,
@@ -40,11 +40,11 @@ from jetlag.runtime.store.errors import (
     check_trace_id,
 )
 from jetlag.runtime.store.exporting import build_export, remove_export, scratch_folder
-from jetlag.runtime.store.importing import import_into
 from jetlag.runtime.store.index import TraceIndex
 from jetlag.runtime.store.leftovers import remove_leftovers
 from jetlag.runtime.store.loading import load_folder
-from jetlag.runtime.store.unpacking import DEFAULT_MAX_BYTES, DEFAULT_MAX_MEMBERS
+from jetlag.runtime.store.replacing import is_live, replace_trace, revision_of
+from jetlag.runtime.store.uploads import TraceImports
 from jetlag.runtime.store.writing import (
     META_FILE,
     OTF2_DIR,
@@ -59,7 +59,6 @@ from jetlag.runtime.store.writing import (
 
 TRACES_DIR = "traces"
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
-UPLOAD_FILE = ".upload"
 _COLUMNS_CACHE = 32
 
 
@@ -67,10 +66,13 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-def _display_name(filename: str | None) -> str:
-    """A client's file name as shown in messages: its last part, printable, short."""
-    name = Path(str(filename or "upload").replace("\\", "/")).name[:100] or "upload"
-    return "".join(c if c.isprintable() else "?" for c in name)
+def _stamp(folder: Path) -> tuple[int, int]:
+    """(inode, mtime) of a trace's columns.json: a replaced trace has a new one."""
+    try:
+        info = os.stat(folder / "columns.json")
+    except FileNotFoundError:
+        return (0, 0)
+    return (info.st_ino, info.st_mtime_ns)
 
 
 def _taken(trace_id: str) -> StoreError:
@@ -81,7 +83,7 @@ def _taken(trace_id: str) -> StoreError:
     )
 
 
-class TraceStore:
+class TraceStore(TraceImports):
     """Save, import, list, load, export and delete traces (see the module docstring)."""
 
     def __init__(self, root: str | Path | None = None) -> None:
@@ -90,7 +92,7 @@ class TraceStore:
         self.traces_dir.mkdir(mode=0o700, exist_ok=True)
         self.index = TraceIndex(self.root)
         self._lock = threading.Lock()
-        self._columns: OrderedDict[str, TraceColumns] = OrderedDict()
+        self._columns: OrderedDict[str, tuple[TraceColumns, tuple]] = OrderedDict()
         self._writer: BackgroundWriter | None = None
         self.cleanup()
 
@@ -121,9 +123,12 @@ class TraceStore:
 
     # -- saving ------------------------------------------------------------------------
 
-    def _fields(self, trace_id, label, origin, notebook, cell, job_id) -> dict[str, Any]:
+    def _fields(
+        self, trace_id, label, origin, notebook, cell, job_id, replace=False
+    ) -> dict[str, Any]:
         """Validated provenance of a new trace (raises StoreError naming the field)."""
-        if trace_id is not None and self.index.row(check_trace_id(trace_id)) is not None:
+        taken = trace_id is not None and self.index.row(check_trace_id(trace_id)) is not None
+        if taken and not replace:
             raise _taken(trace_id)
         return {
             "id": self.new_id() if trace_id is None else check_trace_id(trace_id),
@@ -181,10 +186,18 @@ class TraceStore:
         cell: str | None = None,
         job_id: str | None = None,
         location_prefix: str | None = None,
+        replace: bool = False,
     ) -> str:
-        """Store `trace` now; returns its id. `location_prefix` names locations "prefix/thread"."""
-        fields = self._fields(trace_id, label, origin, notebook, cell, job_id)
+        """Store `trace` now; returns its id. `location_prefix` names locations "prefix/thread".
+
+        With `replace` (and `trace_id`), what is stored under that id is replaced (a job's
+        live trace, replacing.py); a live revision older than the stored one is dropped.
+        """
+        fields = self._fields(trace_id, label, origin, notebook, cell, job_id, replace)
         prefix = check_text(location_prefix, "location_prefix", limit=200)
+        if replace and trace_id is not None:
+            replace_trace(self, TraceSnapshot.of(trace, prefix), fields)
+            return fields["id"]
         return self._write(TraceSnapshot.of(trace, prefix), fields)
 
     def save_async(self, trace: Trace, **options: Any) -> str:
@@ -216,73 +229,6 @@ class TraceStore:
     def failures(self) -> dict[str, str]:
         """{trace id: error} of background saves that failed in this process."""
         return {} if self._writer is None else dict(self._writer.failures)
-
-    # -- importing ---------------------------------------------------------------------
-
-    def _import(
-        self, source: Path | bytes, name: str, field: str, label, origin, max_bytes, max_members
-    ) -> str:
-        fields = self._fields(None, label, origin, None, None, None)
-        check_count(max_bytes, "max_bytes", low=1, high=1 << 50)
-        check_count(max_members, "max_members", low=1, high=1 << 30)
-        partial = self._partial(fields["id"])
-        try:
-            if isinstance(source, bytes):
-                # Uploaded bytes land inside the partial folder: a crash leaves nothing else.
-                upload = partial / UPLOAD_FILE
-                upload.write_bytes(source)
-                source = upload
-            trace = import_into(
-                source,
-                partial,
-                name=name,
-                field=field,
-                max_bytes=max_bytes,
-                max_members=max_members,
-            )
-            (partial / UPLOAD_FILE).unlink(missing_ok=True)
-            return self._write(TraceSnapshot.of(trace), fields, partial)
-        finally:
-            shutil.rmtree(partial, ignore_errors=True)
-
-    def import_path(
-        self,
-        path: str | Path,
-        *,
-        label: str | None = None,
-        origin: str = "import",
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        max_members: int = DEFAULT_MAX_MEMBERS,
-        name: str | None = None,
-        field: str = "path",
-    ) -> str:
-        """Import a saved trace folder, an OTF2 anchor/folder, or a .zip/.tar(.gz) holding
-        one; returns the new id. Bad input raises BadArchive (400) / ArchiveTooLarge (413)
-        naming `field`; `name` is how messages call the input (default: the path -- a
-        server passes the upload's file name so its spool path is not shown)."""
-        path = Path(path).expanduser()
-        shown = _display_name(name) if name is not None else str(path)
-        return self._import(path, shown, field, label, origin, max_bytes, max_members)
-
-    def import_archive_bytes(
-        self,
-        data: bytes,
-        filename: str,
-        *,
-        label: str | None = None,
-        origin: str = "upload",
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        max_members: int = DEFAULT_MAX_MEMBERS,
-    ) -> str:
-        """Import an uploaded .zip/.tar(.gz) given as bytes; `filename` only names it in errors."""
-        name = _display_name(filename)
-        if len(data) > max_bytes:
-            raise ArchiveTooLarge(
-                f"{name} is {len(data)} bytes, more than the limit {max_bytes} (max_bytes); "
-                "upload a smaller trace or raise the limit",
-                "file",
-            )
-        return self._import(data, name, "file", label, origin, max_bytes, max_members)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -328,6 +274,8 @@ class TraceStore:
             has_tree=(folder / TREE_PHYSL).is_file(),
             has_source=(folder / SOURCE_FILE).is_file(),
             has_otf2=(folder / OTF2_DIR).is_dir(),
+            live=is_live(meta),
+            revision=revision_of(meta),
         )
         return row
 
@@ -339,14 +287,16 @@ class TraceStore:
     def columns(self, trace_id: str) -> TraceColumns:
         """The trace's columns, memory-mapped (cached per id)."""
         folder = self.directory(trace_id)  # also when cached: it may have been deleted
+        # A replaced trace (a job's live one, replacing.py) is a new columns.json.
+        stamp = _stamp(folder)
         with self._lock:
             cached = self._columns.get(trace_id)
-            if cached is not None:
+            if cached is not None and cached[1] == stamp:
                 self._columns.move_to_end(trace_id)
-                return cached
+                return cached[0]
         columns = TraceColumns.open(folder)
         with self._lock:
-            self._columns[trace_id] = columns
+            self._columns[trace_id] = (columns, stamp)
             while len(self._columns) > _COLUMNS_CACHE:
                 self._columns.popitem(last=False)
         return columns
@@ -406,6 +356,11 @@ class TraceStore:
             shutil.rmtree(trash, ignore_errors=True)
         elif not deleted:
             raise TraceNotFound(trace_id)
+
+    def forget_columns(self, trace_id: str) -> None:
+        """Drop the cached columns of a trace (it was replaced)."""
+        with self._lock:
+            self._columns.pop(trace_id, None)
 
     def close(self) -> None:
         """Close the index connection (reopened on next use)."""

@@ -8,12 +8,14 @@
  * - `format`: durations, places, GUIDs, counts.
  * - `lanes`: the Gantt's nesting lanes.
  * - `sourceBlocks`: the lines the source view shows, per file.
+ * - `liveTrace`: following a running job's growing trace until it is final.
  */
 
 export * from './bins';
 export * from './compare';
 export * from './format';
 export * from './lanes';
+export * from './liveTrace';
 export * from './selection';
 export * from './sourceBlocks';
 export * from './timeWindow';

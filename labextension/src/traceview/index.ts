@@ -6,11 +6,14 @@
  * The views share one SelectionModel and one TimeWindow (../model) and never call each
  * other: a click writes the model, every view redraws on its `changed` signal. The tab
  * remembers its window, selection, split sizes and colour mode (viewState.ts) for the
- * next time the same trace is opened. Escape clears the selection.
+ * next time the same trace is opened. Escape clears the selection. A running job's trace
+ * is live: the tab asks for it again every few seconds and rebuilds its views on each new
+ * revision (../model/liveTrace.ts), so the Gantt grows until the final trace arrives.
  */
 import { BoxPanel, SplitPanel, Widget } from '@lumino/widgets';
 
 import { plural } from '../model/format';
+import { LiveFollower, liveInfo } from '../model/liveTrace';
 import { SelectionModel, Selection } from '../model/selection';
 import { TimeWindow } from '../model/timeWindow';
 import { MetadataAnswer, TraceApi, errorText } from './api';
@@ -32,6 +35,9 @@ export interface TraceViewOptions {
   /** A second trace to compare with (trace b). */
   compareWith?: string;
 }
+
+/** How often a live trace (a running job's) is asked for again. */
+const LIVE_INTERVAL_MS = 3000;
 
 /** Counters shown by default: CPU per thread and the process's memory. */
 const COUNTER_PREFIXES = ['cpu/', 'memory/'];
@@ -77,6 +83,7 @@ export class TraceView extends BoxPanel {
       return;
     }
     this.saveSplits();
+    this.follower?.stop();
     this.selectionModel?.dispose();
     this.window?.dispose();
     super.dispose();
@@ -113,6 +120,48 @@ export class TraceView extends BoxPanel {
       this.node.dataset.selection = change.current.kind;
     });
     this.node.dataset.state = 'ready';
+    this.follow(metadata);
+  }
+
+  /** Follow a live trace: each new revision rebuilds the views on the same models. */
+  private follow(metadata: MetadataAnswer): void {
+    const info = liveInfo(metadata.meta);
+    this.node.dataset.live = String(info.live);
+    if (!info.live) {
+      return;
+    }
+    this.follower = new LiveFollower<MetadataAnswer>(
+      {
+        fetch: () => this.api.metadata(),
+        info: answer => liveInfo(answer.meta),
+        changed: answer => this.grow(answer),
+        intervalMs: LIVE_INTERVAL_MS
+      },
+      info
+    );
+  }
+
+  private grow(metadata: MetadataAnswer): void {
+    const timeWindow = this.window;
+    if (this.isDisposed || !timeWindow) {
+      return;
+    }
+    // The views read the locations and documents once: they are built again, on the
+    // same window and selection; a window showing the whole trace keeps showing it.
+    const whole = timeWindow.isWhole;
+    this.saveSplits();
+    this.memory = recall(this.memoryId);
+    this.splits.clear();
+    this.main?.dispose();
+    timeWindow.setTotal(Math.max(1, metadata.span_ns[1]));
+    if (whole) {
+      timeWindow.reset();
+    }
+    this.header.node.replaceChildren(...this.headerParts(metadata));
+    this.buildViews(metadata);
+    const info = liveInfo(metadata.meta);
+    this.node.dataset.live = String(info.live);
+    this.node.dataset.revision = String(info.revision);
   }
 
   private headerParts(metadata: MetadataAnswer): HTMLElement[] {
@@ -125,7 +174,8 @@ export class TraceView extends BoxPanel {
     }
     title.textContent =
       `${name} — ${plural(metadata.events, 'event')} on ` +
-      `${plural(metadata.locations.length, 'worker')}`;
+      `${plural(metadata.locations.length, 'worker')}` +
+      (liveInfo(metadata.meta).live ? ' (live: the job is running)' : '');
     const hint = document.createElement('span');
     hint.className = 'jl-TraceView-hint';
     hint.textContent = 'Wheel: zoom · drag: pan · click: select · Escape: clear';
@@ -168,6 +218,7 @@ export class TraceView extends BoxPanel {
       sizes.splice(0, sizes.length, 0.3, 0.25, 0.2, 0.25);
     }
     const main = this.split('main', 'vertical', middle, sizes);
+    this.main = main;
     this.addWidget(main);
     BoxPanel.setStretch(main, 1);
   }
@@ -216,9 +267,11 @@ export class TraceView extends BoxPanel {
 
   private readonly options: TraceViewOptions;
   private readonly api: TraceApi;
-  private readonly memory: TraceViewMemory;
+  private memory: TraceViewMemory;
   private readonly header: Widget;
   private readonly splits = new Map<string, SplitPanel>();
   private selectionModel: SelectionModel | null = null;
   private window: TimeWindow | null = null;
+  private main: SplitPanel | null = null;
+  private follower: LiveFollower<MetadataAnswer> | null = null;
 }

@@ -152,6 +152,21 @@ class Backend:
         """Drop a job the service has failed before it ran (a parent failed): remove it from
         the machine's queue. The job's row is already terminal."""
 
+    def fetch_live(self, row: Any, after: int) -> Path | None:
+        """Make the live event chunks (live.py) of a RUNNING job after chunk `after` readable
+        here; returns the folder holding them (None: none to read). One call per job per
+        live interval at most. Default: the job's own folder, where a local runner writes."""
+        from jetlag.runtime.jobs.live import LIVE_DIR
+        from jetlag.runtime.jobs.package import job_dir
+
+        return job_dir(self.root, row["id"]) / LIVE_DIR
+
+    def trace_location_prefix(self) -> str | None:
+        """The prefix of a job trace's locations ("machine/thread"; None: threads only).
+
+        A remote job's trace is stored with the machine's id, like its final trace."""
+        return None
+
 
 _REGISTRY: dict[str, type[Backend] | str] = {
     "local": "jetlag.runtime.jobs.backends.local:LocalBackend",

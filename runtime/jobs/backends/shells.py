@@ -72,6 +72,15 @@ class Shell:
         """Copy those of `names` (files or folders) that exist in `directory` into `into`."""
         raise NotImplementedError
 
+    def get_chunks(self, directory: str, after: int, into: Path) -> list[str]:
+        """Copy the live chunk files `events-NNNNNN.npz` of `directory` numbered above
+        `after` into `into` (live.py's names), in one transfer; returns their names."""
+        raise NotImplementedError
+
+    def local_folder(self, directory: str) -> Path | None:
+        """`directory` as a path readable here when the machine's files are this host's."""
+        return None
+
     def close(self) -> None:
         """Release connections (running commands on the machine are not affected)."""
 
@@ -123,6 +132,17 @@ class LocalShell(Shell):
                 continue
             copied.append(name)
         return copied
+
+    def get_chunks(self, directory: str, after: int, into: Path) -> list[str]:
+        """Copy the chunks above `after` from `directory` into `into`."""
+        from jetlag.runtime.jobs.live import chunk_files
+
+        names = [path.name for _, path in chunk_files(Path(directory).expanduser(), after)]
+        return self.get(directory, names, into) if names else []
+
+    def local_folder(self, directory: str) -> Path | None:
+        """This host's files: the folder itself."""
+        return Path(directory).expanduser()
 
 
 class SshShell(Shell):
@@ -250,11 +270,24 @@ class SshShell(Shell):
             f'for n in {quoted}; do [ -e "$n" ] && set -- "$@" "$n"; done; '
             'if [ $# -gt 0 ]; then tar -cf - "$@"; fi'
         )
-        result = self._get_bytes(command)
-        if not result:
+        return self._unpack(self._get_bytes(command), into)
+
+    def get_chunks(self, directory: str, after: int, into: Path) -> list[str]:
+        """One ssh command lists the chunks above `after` and sends them as a tar stream."""
+        command = (
+            f"cd {shlex.quote(directory)} 2>/dev/null || exit 0; set --; "
+            "for n in events-[0-9][0-9][0-9][0-9][0-9][0-9].npz; do "
+            '[ -f "$n" ] || continue; i=${n#events-}; i=${i%.npz}; '
+            f'[ "$i" -gt {int(after)} ] && set -- "$@" "$n"; done; '
+            'if [ $# -gt 0 ]; then tar -cf - "$@"; fi'
+        )
+        return self._unpack(self._get_bytes(command), into)
+
+    def _unpack(self, data: bytes, into: Path) -> list[str]:
+        if not data:
             return []
         into.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(fileobj=io.BytesIO(result), mode="r:") as archive:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
             members = archive.getmembers()
             archive.extractall(into, filter="data")
         return sorted({member.name.split("/")[0] for member in members})

@@ -25,13 +25,15 @@ from typing import Any
 from jetlag.runtime.jobs.backends import Backend, MachineConfig
 from jetlag.runtime.jobs.backends import slurm_commands as commands
 from jetlag.runtime.jobs.backends.shells import LocalShell, Shell, ShellError, ShellUnreachable
+from jetlag.runtime.jobs.backends.slurm_cancel import SlurmCancelling
 from jetlag.runtime.jobs.backends.slurm_commands import SLURM_SETTINGS
+from jetlag.runtime.jobs.backends.slurm_commands import backend_ref as _ref
 from jetlag.runtime.jobs.dependencies import FAIL, decide, parents_of
-from jetlag.runtime.jobs.errors import JobError, JobNotFound
+from jetlag.runtime.jobs.errors import JobNotFound
+from jetlag.runtime.jobs.live import LIVE_DIR
 from jetlag.runtime.jobs.package import ARGS_FILE, MANIFEST, SOURCE_FILE, job_dir, read_json
 from jetlag.runtime.jobs.records import JobRecords
 from jetlag.runtime.jobs.states import (
-    CANCELLED,
     COMPLETED,
     EXIT_CODES,
     FAILED,
@@ -49,15 +51,7 @@ log = logging.getLogger(__name__)
 RESUBMIT_POLLS = 3
 
 
-def _ref(row: Any) -> dict[str, str]:
-    try:
-        value = json.loads(row["backend_ref"] or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-class SlurmBackend(Backend):
+class SlurmBackend(SlurmCancelling, Backend):
     """Jobs through Slurm on this host (see the module docstring)."""
 
     name = "slurm"
@@ -78,6 +72,8 @@ class SlurmBackend(Backend):
         self._polled_at = float("-inf")
         self._health: tuple[bool, str | None] | None = None
         self._health_at = float("-inf")
+        self._query_lock = threading.Lock()
+        self._queue: commands.Queue | None = None
 
     # -- what differs between this host and a login node -------------------------------------
 
@@ -102,9 +98,11 @@ class SlurmBackend(Backend):
 
     def available(self) -> tuple[bool, str | None]:
         """Whether squeue answered at the last look (asked again when that is old)."""
-        if self._health is None or time.monotonic() - self._health_at > max(self.interval, 5.0):
+        age = max(self.interval, 5.0)
+        if self._health is None or time.monotonic() - self._health_at > age:
             try:
-                self._query_queue(retry=False)  # one try: a listing must not wait on retries
+                # One try (a listing must not wait on retries); checks at once share it.
+                self._query_queue(retry=False, max_age=age)
             except ShellError:
                 pass
         return self._health or (False, "not checked yet")
@@ -210,23 +208,32 @@ class SlurmBackend(Backend):
 
     # -- watching -----------------------------------------------------------------------------
 
-    def _query_queue(self, retry: bool = True) -> commands.Queue:
-        self._health_at = time.monotonic()
-        try:
-            result = self.shell.run(
-                self.scheduler.queue_command(), timeout=self.timeout, retry=retry
-            )
-        except ShellError as error:
-            self._health = (False, str(error))
-            raise
-        if result.code != 0:
-            reason = f"squeue failed on {self.machine.id}: {result.brief()}"
-            if result.code == 127:
-                reason += " (are Slurm's commands installed and on PATH there?)"
-            self._health = (False, reason)
-            raise ShellError(reason)
-        self._health = (True, None)
-        return self.scheduler.parse_queue(result.stdout)
+    def _query_queue(self, retry: bool = True, max_age: float = 0.0) -> commands.Queue:
+        """squeue's answer, or the last one when at most `max_age` s old. One at a time, so
+        checks that arrive together (submissions, listings, the monitor) share one squeue."""
+        with self._query_lock:
+            if self._health is not None and time.monotonic() - self._health_at <= max_age:
+                if self._queue is None:
+                    raise ShellError(self._health[1] or f"squeue failed on {self.machine.id}")
+                return self._queue
+            self._health_at = time.monotonic()
+            self._queue = None
+            try:
+                result = self.shell.run(
+                    self.scheduler.queue_command(), timeout=self.timeout, retry=retry
+                )
+            except ShellError as error:
+                self._health = (False, str(error))
+                raise
+            if result.code != 0:
+                reason = f"squeue failed on {self.machine.id}: {result.brief()}"
+                if result.code == 127:
+                    reason += " (are Slurm's commands installed and on PATH there?)"
+                self._health = (False, reason)
+                raise ShellError(reason)
+            self._health = (True, None)
+            self._queue = self.scheduler.parse_queue(result.stdout)
+            return self._queue
 
     def poll(self, force: bool = False) -> None:
         """At most once per poll interval: one squeue, then every active job of the machine."""
@@ -239,7 +246,8 @@ class SlurmBackend(Backend):
             if not rows:
                 return
             try:
-                queue = self._query_queue()
+                # An answer of this half interval (a submission's check) is as good.
+                queue = self._query_queue(max_age=0.0 if force else self.interval / 2)
             except ShellError as error:
                 log.warning("watching %s: %s", self.machine.id, error)
                 return
@@ -324,6 +332,21 @@ class SlurmBackend(Backend):
         remote = _ref(row).get("dir") or self.remote_dir(job_id)
         self.shell.get(remote, OUTPUT_NAMES, job_dir(self.root, job_id))
 
+    def fetch_live(self, row: Any, after: int) -> Path | None:
+        """The running job's live chunks: read in place when the machine's folder is on this
+        host, else the ones after `after` fetched in one transfer into the local folder."""
+        remote = f"{_ref(row).get('dir') or self.remote_dir(row['id'])}/{LIVE_DIR}"
+        here = self.shell.local_folder(remote)
+        if here is not None:
+            return here
+        into = job_dir(self.root, row["id"]) / LIVE_DIR
+        self.shell.get_chunks(remote, after, into)
+        return into
+
+    def trace_location_prefix(self) -> str | None:
+        """The machine's id, as the imported final trace has it."""
+        return self.machine.id
+
     def _settle(self, row: Any, slurm_id: str, slurm_state: str, state: str, meaning: str) -> None:
         """The Slurm job ended: fetch outputs, import the trace, record the final state."""
         job_id = row["id"]
@@ -366,51 +389,6 @@ class SlurmBackend(Backend):
     def reattach(self) -> None:
         """At service start: look at Slurm now for every job this machine has in flight."""
         self.poll(force=True)
-
-    # -- stopping ----------------------------------------------------------------------------
-
-    def _scancel(self, slurm_ids: list[str]) -> str | None:
-        try:
-            result = self.shell.run(self.scheduler.cancel_command(slurm_ids), timeout=self.timeout)
-        except ShellError as error:
-            return str(error)
-        return None if result.code == 0 else result.brief()
-
-    def cancel(self, job_id: str) -> None:
-        """Record CANCELLED, then scancel the Slurm job (409 when the job already ended)."""
-        row = self.records.get(job_id)
-        if row is None:
-            raise JobNotFound(job_id)
-        if row["state"] in TERMINAL:
-            raise JobError(
-                f"job {job_id} already {row['state']}; only SUBMITTED, PENDING or RUNNING jobs "
-                "can be cancelled",
-                "job_id",
-                409,
-            )
-        slurm_id = _ref(row).get("slurm")
-        if not self.records.transition(
-            job_id,
-            CANCELLED,
-            sources=(SUBMITTED, PENDING, RUNNING),
-            reason="cancelled on request"
-            + (f" ({self.scheduler.label} {slurm_id} stopped)" if slurm_id else ""),
-            exit_code=EXIT_CODES[CANCELLED],
-        ):
-            raise JobError(
-                f"job {job_id} changed state while being cancelled; retry", "job_id", 409
-            )
-        if slurm_id:
-            problem = self._scancel([slurm_id])
-            if problem:
-                log.warning("scancel %s for job %s failed: %s", slurm_id, job_id, problem)
-
-    def release(self, job_id: str) -> None:
-        """Take a job failed by the service (a parent failed) off Slurm's queue."""
-        row = self.records.get(job_id)
-        slurm_id = _ref(row).get("slurm") if row is not None else None
-        if slurm_id:
-            self._scancel([slurm_id])
 
     def close(self) -> None:
         """Release the shell's connections (jobs keep running in Slurm)."""

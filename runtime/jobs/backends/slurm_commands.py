@@ -11,6 +11,7 @@ are the slurm backend's own settings. Pure functions: nothing here runs a comman
 
 from __future__ import annotations
 
+import json
 import math
 import shlex
 from collections.abc import Iterable
@@ -246,3 +247,12 @@ class SlurmScheduler:
     def cancel_command(self, slurm_ids: Iterable[str]) -> str:
         """scancel."""
         return cancel_command(slurm_ids)
+
+
+def backend_ref(row: Any) -> dict[str, str]:
+    """A Slurm job's `backend_ref` ({"slurm": id, "dir": folder}); {} when unset or bad."""
+    try:
+        value = json.loads(row["backend_ref"] or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

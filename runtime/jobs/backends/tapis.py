@@ -322,6 +322,15 @@ class TapisBackend(Backend):
         if row["backend_ref"]:
             self._download(row["backend_ref"], job_dir(self.root, job_id))
 
+    def fetch_live(self, row: Any, after: int) -> Path | None:
+        """No live events: Tapis serves a job's outputs when it has ended (its trace comes
+        home then, under the same trace id)."""
+        return None
+
+    def trace_location_prefix(self) -> str | None:
+        """The machine's id, as the imported final trace has it."""
+        return self.machine.id
+
     def reattach(self) -> None:
         """Look at every Tapis job of this machine now (the uuids are in the rows)."""
         with self._lock:
