@@ -85,7 +85,9 @@ class CellFunction(PhySLFunction):
     """A notebook function compiled to PhySL; calls it like the original."""
 
     def __init__(self, function: types.FunctionType, state: KernelState, label: str) -> None:
-        super().__init__(function, threads=state.threads, trace=state.trace_mode)
+        super().__init__(
+            function, threads=state.threads, trace=state.trace_mode, executor=state.executor
+        )
         self._state = state
         self._label = label
         self._watched = watched_globals(function)
@@ -103,7 +105,11 @@ class CellFunction(PhySLFunction):
         try:
             # Initialise afresh: compile, optimise and reset the policy as a new function.
             PhySLFunction.__init__(
-                self, function, threads=self._state.threads, trace=self._state.trace_mode
+                self,
+                function,
+                threads=self._state.threads,
+                trace=self._state.trace_mode,
+                executor=self._state.executor,
             )
         except Exception as error:  # noqa: BLE001  (any failure: run the Python function)
             reason = kept_as_python(function.__name__, error, self._state)
@@ -122,6 +128,7 @@ class CellFunction(PhySLFunction):
         state = self._state
         self.threads = state.threads
         self.trace_mode = state.trace_mode
+        self.executor = state.executor
         try:
             value = super().__call__(*args, **kwargs)
         except PhySLRuntimeError as error:

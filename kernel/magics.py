@@ -1,4 +1,4 @@
-"""The PhySL kernel's magics: %physl, %%physl, %trace, %threads and %bench.
+"""The PhySL kernel's magics: %physl, %%physl, %trace, %threads, %executor and %bench.
 
 - `%physl` shows how the last cell ran (which statements compiled, which ran as Python
   and why) and its PhySL; `%physl name` shows the PhySL of a compiled function.
@@ -9,6 +9,8 @@
   after each compiled cell; `%trace save on|off` whether traces go to the trace store;
   `%trace` alone shows them all.
 - `%threads [N|default]` sets the worker threads of compiled code.
+- `%executor dask HOST:PORT | threads` runs compiled code on a Dask cluster (the scheduler
+  at that address) or back on the threads executor.
 - `%bench [-r N] statement` times the statement compiled and as plain NumPy, after an
   untimed first call so compiling is excluded (bench.py).
 This module parses magic arguments and prints; the work is done elsewhere.
@@ -24,6 +26,7 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from jetlag.kernel.bench import bench
 from jetlag.kernel.state import KernelState
 from jetlag.runtime.api import TRACE_MODES, PhySLFunction, run_physl
+from jetlag.runtime.scheduler.dask_executor import DaskExecutionError, resolve_executor
 
 
 def format_report(state: KernelState) -> str:
@@ -136,7 +139,13 @@ class PhySLMagics(Magics):
             args.append(self.shell.user_ns[name])
         label = f"In[{self.shell.execution_count}]"
         # A leading newline keeps PhySL line numbers equal to the cell's (line 1: %%physl).
-        return run_physl("\n" + cell, *args, file=label, threads=self.state.threads)
+        return run_physl(
+            "\n" + cell,
+            *args,
+            file=label,
+            threads=self.state.threads,
+            executor=self.state.executor,
+        )
 
     @line_magic
     def trace(self, line: str) -> None:
@@ -180,6 +189,26 @@ class PhySLMagics(Magics):
             self.state.threads = int(value)
         shown = self.state.threads or "default (the cores this process may use)"
         print(f"threads: {shown}")
+
+    @line_magic
+    def executor(self, line: str) -> None:
+        """%executor dask HOST:PORT | threads: where compiled code runs; no argument shows it."""
+        words = line.split()
+        if words == ["threads"]:
+            self.state.executor = None
+        elif len(words) == 2 and words[0] == "dask":
+            address = words[1].removeprefix("dask://")
+            try:
+                self.state.executor = resolve_executor(f"dask://{address}")
+            except DaskExecutionError as error:
+                raise UsageError(f"%executor dask {words[1]}: {error}") from None
+        elif words:
+            raise UsageError("usage: %executor dask HOST:PORT | threads")
+        if self.state.executor is None:
+            print("executor: threads (this process's cores)")
+        else:
+            address = self.state.executor.client.scheduler.address
+            print(f"executor: dask {address}")
 
     @line_magic
     def bench(self, line: str) -> None:

@@ -53,6 +53,7 @@ def run_program(
             metadata={"cell": label},
             sources=texts,
             origins=files,
+            dask=state.executor,
         )
     except PhySLRuntimeError as error:
         raise renamed(placed_runtime_error(error, program, files), state) from None

@@ -101,6 +101,9 @@ class KernelState:
     """Settings and memory of one kernel process."""
 
     threads: int | None = None
+    #: Where compiled code runs (`%executor`): None for the threads executor, else a
+    #: DaskExecutor.
+    executor: Any = None
     trace_mode: str = field(default_factory=kernel_trace_mode)  # JETLAG_TRACE or events
     inline_summary: bool = False  # `%trace summary on|off`
     #: Task events kept per trace (JETLAG_TRACE_CAP, `%trace events --cap N`).

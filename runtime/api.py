@@ -15,6 +15,7 @@ from jetlag.runtime.frontend import CompiledSource, compile_function
 from jetlag.runtime.ir.export import ExecutionTree
 from jetlag.runtime.ir.nodes import Program
 from jetlag.runtime.ir.text import parse_physl, print_physl
+from jetlag.runtime.measure.events import EventLog
 from jetlag.runtime.measure.otf2_writer import clock_offset_now
 from jetlag.runtime.measure.sampler import CounterSampler
 from jetlag.runtime.measure.trace import Trace
@@ -22,6 +23,12 @@ from jetlag.runtime.passes import Optimization, explain
 from jetlag.runtime.passes.annotate import annotate
 from jetlag.runtime.passes.pipeline import select_passes
 from jetlag.runtime.scheduler import RunResult, execute, loop_notes
+from jetlag.runtime.scheduler.dask_executor import (
+    DaskExecutor,
+    execute_on_dask,
+    is_dask_executor,
+    resolve_executor,
+)
 from jetlag.runtime.scheduler.policy import AdaptivePolicy, InlinePolicy
 from jetlag.runtime.scheduler.pool import TaskPool
 from jetlag.runtime.settings import one_of
@@ -39,8 +46,26 @@ def _check_options(threads: int | None, trace: str, executor: Any) -> None:
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
     if trace not in TRACE_MODES:
         raise ValueError(f"trace must be one of {', '.join(TRACE_MODES)}; got {trace!r}")
-    if executor not in (None, "threads") and not isinstance(executor, TaskPool):
-        raise ValueError(f"executor must be 'threads' or a TaskPool, got {executor!r}")
+    if executor in (None, "threads") or isinstance(executor, TaskPool):
+        return
+    if not is_dask_executor(executor):
+        raise ValueError(
+            "executor must be 'threads', a TaskPool, a dask.distributed Client or "
+            f"'dask://HOST:PORT', got {executor!r}"
+        )
+
+
+def _dask_executor(executor: Any) -> DaskExecutor | None:
+    """The DaskExecutor `executor` names (connecting to a dask:// address), or None."""
+    if executor in (None, "threads") or isinstance(executor, TaskPool):
+        return None
+    return resolve_executor(executor)
+
+
+def _without_compiled_loops(optimize: bool | Sequence[str]) -> tuple[Any, ...]:
+    """The passes `optimize` selects, less compile-loops: on Dask every statement of a loop
+    must stay visible to the executor (a compiled loop would run whole on the client)."""
+    return tuple(step for step in select_passes(optimize) if step.name != "compile-loops")
 
 
 class Measurement:
@@ -95,6 +120,8 @@ def run_measured(
     metadata: dict[str, Any] | None = None,
     sources: Mapping[str, str] | None = None,
     origins: Mapping[str, str] | None = None,
+    event_log: EventLog | None = None,
+    dask: DaskExecutor | None = None,
 ) -> tuple[RunResult, Measurement | None]:
     """Run `program` (calling `entry` with the arguments) and measure it as `trace` says.
 
@@ -102,27 +129,43 @@ def run_measured(
     `trace()` is the Trace ("profile": profile and counters, "events": every task too),
     assembled when asked for. PhySLFunction and the kernel run through this. `sources`
     (file -> text) and `origins` (function -> file) go into the trace for its source view.
+    `event_log` receives the events as they are recorded (for a live view of the run).
+    With `dask` the program runs on that Dask cluster (and its trace holds every worker's
+    block tasks).
     """
     tracing = trace != "off"
     sampler = CounterSampler().start() if tracing else None
     try:
-        result = execute(
-            program,
-            entry=entry,
-            args=args,
-            kwargs=kwargs,
-            threads=threads,
-            pool=pool,
-            policy=policy,
-            record_events=tracing,
-        )
+        if dask is not None:
+            result = execute_on_dask(
+                program,
+                dask,
+                entry,
+                args,
+                kwargs,
+                policy=policy,
+                record_events=tracing,
+                event_log=event_log,
+            )
+        else:
+            result = execute(
+                program,
+                entry=entry,
+                args=args,
+                kwargs=kwargs,
+                threads=threads,
+                pool=pool,
+                policy=policy,
+                record_events=tracing,
+                event_log=event_log,
+            )
     finally:
         if sampler is not None:
             sampler.stop()
     if sampler is None:
         return result, None
     # The policy's decisions change with the next call: taken now.
-    info: dict[str, Any] = {"trace_mode": trace}
+    info: dict[str, Any] = {"trace_mode": trace, **result.extra}
     if policy is not None:
         info["inlining"] = policy.decisions()
     info.update(metadata or {})
@@ -163,6 +206,9 @@ class PhySLFunction:
         self._compiled_loops: list[Any] | None = None
         self._refused: list[dict[str, Any]] | None = None
         self._warned_compile_time = False
+        self._dask: DaskExecutor | None = None
+        self._dask_for: Any = None  # the `executor` that _dask was resolved from
+        self._dask_optimization: Optimization | None = None
         try:
             self.compiled: CompiledSource = compile_function(function)
         except PhySLError as error:
@@ -236,11 +282,25 @@ class PhySLFunction:
         """The execution tree that runs, exportable as DOT, Newick and JSON."""
         return ExecutionTree(self.program)
 
+    def _dask_program(self) -> tuple[DaskExecutor | None, Program]:
+        """The Dask executor (connected on first use) and the program it runs, when
+        `executor` names one; else (None, the program)."""
+        if self._dask is None or self._dask_for is not self.executor:
+            self._dask = _dask_executor(self.executor)
+            self._dask_for = self.executor
+        if self._dask is None or self.optimization is None:
+            return self._dask, self.program
+        if self._dask_optimization is None:
+            chosen = _without_compiled_loops(self.optimize)
+            self._dask_optimization = explain(self.compiled.program, chosen)
+        return self._dask, self._dask_optimization.program
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         pool = self.executor if isinstance(self.executor, TaskPool) else None
         try:
+            dask, program = self._dask_program()
             result, measurement = run_measured(
-                self.program,
+                program,
                 self.compiled.entry,
                 args,
                 kwargs,
@@ -250,6 +310,7 @@ class PhySLFunction:
                 trace=self.trace_mode,
                 sources=dict(self.compiled.texts),
                 origins=dict(self.compiled.origins),
+                dask=dask,
             )
         except PhySLError as error:
             raise error.with_traceback(None) from error.__cause__
@@ -296,14 +357,24 @@ def run_physl(
     file: str = "<physl>",
     threads: int | None = None,
     optimize: bool | Sequence[str] = True,
+    executor: Any = None,
     **kwargs: Any,
 ) -> Any:
-    """Run hand-written PhySL; when its value is a function, call it with the arguments."""
+    """Run hand-written PhySL; when its value is a function, call it with the arguments.
+
+    `executor` is "threads" (the default), a TaskPool, a dask.distributed Client or
+    "dask://HOST:PORT", as for `@physl`.
+    """
+    _check_options(threads, "off", executor)
     try:
         program = parse_physl(text, file=file)
-        chosen = select_passes(optimize)
+        dask = _dask_executor(executor)
+        chosen = select_passes(optimize) if dask is None else _without_compiled_loops(optimize)
         if chosen:
             program = explain(program, chosen).program
-        return execute(program, args=args, kwargs=kwargs, threads=threads).value
+        if dask is not None:
+            return execute_on_dask(program, dask, args=args, kwargs=kwargs).value
+        pool = executor if isinstance(executor, TaskPool) else None
+        return execute(program, args=args, kwargs=kwargs, threads=threads, pool=pool).value
     except PhySLError as error:
         raise error.with_traceback(None) from error.__cause__
