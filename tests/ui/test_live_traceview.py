@@ -56,6 +56,8 @@ def test_a_live_trace_view_grows_until_the_final_trace(
     page.locator(f"{root}[data-state='ready'][data-live='true']").wait_for(timeout=60_000)
     header = page.locator(f"{root} .jl-TraceView-title")
     assert "3 events on 1 worker (live" in header.inner_text()
+    # The Gantt of this revision has painted (the screenshot shows its tasks, not a blank).
+    page.locator(f"{root} .jl-TraceView-gantt[data-redraws]").wait_for(timeout=30_000)
     screenshot(page, artifacts, "live-1")
 
     # More events on a second worker: the view redraws with both lanes.
@@ -64,10 +66,12 @@ def test_a_live_trace_view_grows_until_the_final_trace(
     assert "8 events on 2 workers (live" in header.inner_text()
     gantt = page.locator(f"{root} .jl-TraceView-gantt")
     gantt.wait_for(timeout=30_000)
+    page.locator(f"{root} .jl-TraceView-gantt[data-redraws]").wait_for(timeout=30_000)
     screenshot(page, artifacts, "live-2")
 
     # The final trace: the view shows it and stops asking.
     store(lab, 10, 2)
     page.locator(f"{root}[data-live='false']").wait_for(timeout=LIVE_TIMEOUT_MS)
     assert header.inner_text().endswith("10 events on 2 workers")
+    page.locator(f"{root} .jl-TraceView-gantt[data-redraws]").wait_for(timeout=30_000)
     screenshot(page, artifacts, "final")

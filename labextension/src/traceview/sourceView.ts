@@ -100,12 +100,14 @@ export class SourceView extends Widget {
       this.renderSource(this.source);
     } catch (reason) {
       this.sourcePane.textContent = `No source: ${errorText(reason)}`;
+      this.sourcePane.classList.add('jl-mod-message'); // a sentence wraps; code does not
     }
     try {
       const tree = await this.api.tree();
       this.renderPhysl(physlLines(tree.tree));
     } catch (reason) {
       this.physlPane.textContent = `No PhySL: ${errorText(reason)}`;
+      this.physlPane.classList.add('jl-mod-message');
     }
     this.mirror();
   }
@@ -143,6 +145,7 @@ export class SourceView extends Widget {
         items.push(item);
       }
     }
+    this.sourcePane.classList.remove('jl-mod-message');
     this.sourcePane.replaceChildren(...items);
     this.node.dataset.sourceFiles = String(blocks.length);
   }
@@ -162,6 +165,7 @@ export class SourceView extends Widget {
       }
       return item;
     });
+    this.physlPane.classList.remove('jl-mod-message');
     this.physlPane.replaceChildren(...items);
   }
 
