@@ -38,11 +38,11 @@ from jetlag.runtime.scheduler.dask_trace import (
     merge_worker_events,
 )
 from jetlag.runtime.scheduler.evaluator import Run
-from jetlag.runtime.scheduler.execute import RunResult
+from jetlag.runtime.scheduler.execute import RunResult, evaluate_and_call
 from jetlag.runtime.scheduler.futures import Future, resolved
 from jetlag.runtime.scheduler.policy import InlinePolicy
 from jetlag.runtime.scheduler.pool import shared_pool
-from jetlag.runtime.scheduler.scope import FunctionValue, Scope
+from jetlag.runtime.scheduler.scope import Scope
 
 SCHEME = "dask://"
 #: Seconds any one wait on the cluster may take before the run fails.
@@ -356,17 +356,7 @@ def execute_on_dask(
     # as_current: Dask's helpers (wait, futures in graphs) find this client, not a default.
     with executor.client.as_current(), use_runner(run.pool), single_threaded_blas():
         try:
-            value = run.evaluate(program, globals_)
-            if entry is not None:
-                value = globals_.lookup(entry)
-            if entry is not None or args or kwargs:
-                if not isinstance(value, FunctionValue):
-                    raise TypeError(
-                        "the PhySL program's value is not a function, so it cannot be "
-                        f"called with {len(args)} argument(s)"
-                    )
-                value = run.call_function(value, list(args), dict(kwargs or {}), program)
-            value = run.finish(value)
+            value = evaluate_and_call(run, program, globals_, entry, args, kwargs)
         finally:
             run.record(TaskEvent(run.guid, 0, "run", "driver", start, now_ns(), "call"))
             if log is not None:

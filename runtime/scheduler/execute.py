@@ -72,19 +72,7 @@ def execute(
     start = now_ns()
     with use_runner(pool), single_threaded_blas(), _short_gil_switches():
         try:
-            value = run.evaluate(program, globals_)
-            if entry is not None:
-                value = globals_.lookup(entry)
-            if entry is not None or args or kwargs:
-                if isinstance(value, Future):
-                    value = value.result()
-                if not isinstance(value, FunctionValue):
-                    raise TypeError(
-                        "the PhySL program's value is not a function, so it cannot be "
-                        f"called with {len(args)} argument(s)"
-                    )
-                value = run.call_function(value, list(args), dict(kwargs or {}), program)
-            value = run.finish(value)
+            value = evaluate_and_call(run, program, globals_, entry, args, kwargs)
         except BaseException:
             run.cancel()
             raise
@@ -92,3 +80,28 @@ def execute(
             # The root of the GUID tree: the whole run, from first issue to last task.
             run.record(TaskEvent(run.guid, 0, "run", "driver", start, now_ns(), "call"))
     return RunResult(value, log, run.guid)
+
+
+def evaluate_and_call(
+    run: Run,
+    program: Program,
+    globals_: Scope,
+    entry: str | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any] | None,
+) -> Any:
+    """Evaluate `program` in `globals_`, call `entry` (or its function value) with the
+    arguments when there are any, and return the finished value (what every executor runs)."""
+    value = run.evaluate(program, globals_)
+    if entry is not None:
+        value = globals_.lookup(entry)
+    if entry is not None or args or kwargs:
+        if isinstance(value, Future):
+            value = value.result()
+        if not isinstance(value, FunctionValue):
+            raise TypeError(
+                "the PhySL program's value is not a function, so it cannot be "
+                f"called with {len(args)} argument(s)"
+            )
+        value = run.call_function(value, list(args), dict(kwargs or {}), program)
+    return run.finish(value)

@@ -24,8 +24,10 @@ from jetlag.runtime.jobs.backends.settings import (
     check_settings,
     public_settings,
 )
+from jetlag.runtime.jobs.errors import JobError, JobNotFound
 from jetlag.runtime.jobs.options import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S
 from jetlag.runtime.jobs.records import JobRecords
+from jetlag.runtime.jobs.states import TERMINAL
 
 __all__ = [
     "Backend",
@@ -143,6 +145,20 @@ class Backend:
 
     def close(self) -> None:
         """Release what the backend holds (connections); running jobs keep running."""
+
+    def cancellable(self, job_id: str) -> Any:
+        """The job's row, when it can still be cancelled (404 unknown, 409 already ended)."""
+        row = self.records.get(job_id)
+        if row is None:
+            raise JobNotFound(job_id)
+        if row["state"] in TERMINAL:
+            raise JobError(
+                f"job {job_id} already {row['state']}; only SUBMITTED, PENDING or RUNNING jobs "
+                "can be cancelled",
+                "job_id",
+                409,
+            )
+        return row
 
     def can_chain(self, parents: list[Any]) -> bool:
         """Whether this backend can make a job wait for these unfinished parent rows."""

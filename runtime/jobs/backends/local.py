@@ -235,17 +235,7 @@ class LocalBackend(Backend):
     def cancel(self, job_id: str) -> None:
         """PENDING: cancelled at once. RUNNING: marked, then SIGTERM/SIGKILL to its group."""
         for _ in range(100):
-            row = self.records.get(job_id)
-            if row is None:
-                raise JobNotFound(job_id)
-            state = row["state"]
-            if state in TERMINAL:
-                raise JobError(
-                    f"job {job_id} already {state}; only SUBMITTED, PENDING or RUNNING jobs "
-                    "can be cancelled",
-                    "job_id",
-                    409,
-                )
+            state = self.cancellable(job_id)["state"]
             sources = (RUNNING,) if state == RUNNING else (SUBMITTED, PENDING)
             if self.records.transition(
                 job_id,

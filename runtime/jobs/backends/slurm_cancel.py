@@ -12,14 +12,13 @@ from typing import Any
 
 from jetlag.runtime.jobs.backends.shells import ShellError
 from jetlag.runtime.jobs.backends.slurm_commands import backend_ref as _ref
-from jetlag.runtime.jobs.errors import JobError, JobNotFound
+from jetlag.runtime.jobs.errors import JobError
 from jetlag.runtime.jobs.states import (
     CANCELLED,
     EXIT_CODES,
     PENDING,
     RUNNING,
     SUBMITTED,
-    TERMINAL,
 )
 
 log = logging.getLogger(__name__)
@@ -42,16 +41,7 @@ class SlurmCancelling:
 
     def cancel(self, job_id: str) -> None:
         """Record CANCELLED, then scancel the Slurm job (409 when the job already ended)."""
-        row = self.records.get(job_id)
-        if row is None:
-            raise JobNotFound(job_id)
-        if row["state"] in TERMINAL:
-            raise JobError(
-                f"job {job_id} already {row['state']}; only SUBMITTED, PENDING or RUNNING jobs "
-                "can be cancelled",
-                "job_id",
-                409,
-            )
+        row = self.cancellable(job_id)
         slurm_id = _ref(row).get("slurm")
         if not self.records.transition(
             job_id,

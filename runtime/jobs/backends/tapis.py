@@ -347,16 +347,7 @@ class TapisBackend(Backend):
 
     def cancel(self, job_id: str) -> None:
         """Cancel on Tapis first (503 when it refuses), then record CANCELLED."""
-        row = self.records.get(job_id)
-        if row is None:
-            raise JobNotFound(job_id)
-        if row["state"] in TERMINAL:
-            raise JobError(
-                f"job {job_id} already {row['state']}; only SUBMITTED, PENDING or RUNNING "
-                "jobs can be cancelled",
-                "job_id",
-                409,
-            )
+        row = self.cancellable(job_id)
         uuid = row["backend_ref"]
         if uuid:
             try:
