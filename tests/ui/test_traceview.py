@@ -36,13 +36,14 @@ from ui_support import (
 NOTEBOOK = "lra_traceview.ipynb"
 DATA = """\
 rng = np.random.default_rng(0)
-x = rng.standard_normal((200, 8))
-truth = rng.standard_normal(8)
+x = rng.standard_normal((2048, 256))
+truth = rng.standard_normal(256)
 y = (np.dot(x, truth) > 0) * 1.0
 """
 CALL = "w = lra(x, y, 1e-3, 10, False)"
 #: Primitives with tasks in an LRA trace, preferred first (the optimizer fuses `dot`s
-#: into `glm_gradient`).
+#: into `glm_gradient`). X is 4 MiB so the loop runs split across the workers (a smaller
+#: one compiles whole into one `compiled_loop` task: runtime/scheduler/loop_size.py).
 CANDIDATES = ("glm_gradient", "dot")
 
 
