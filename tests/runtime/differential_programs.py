@@ -12,8 +12,10 @@ that a generator names explicitly.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
+import io
 import math
 import re
 import sys
@@ -107,6 +109,7 @@ class Outcome:
     value: Any = None
     error: BaseException | None = None
     arguments: tuple[Any, ...] = ()
+    stdout: str = ""
 
     def describe(self) -> str:
         if self.error is not None:
@@ -227,6 +230,8 @@ def outcome_mismatches(got: Outcome, expected: Outcome, tolerance: Tolerance | N
             why = value_mismatch(after, wanted, tolerance)
             if why is not None:
                 found.append(f"argument {index} after the call: {why}")
+    if tolerance is None and got.stdout != expected.stdout:
+        found.append(f"printed {got.stdout[-300:]!r}, NumPy printed {expected.stdout[-300:]!r}")
     return found
 
 
@@ -238,13 +243,14 @@ def copy_argument(value: Any) -> Any:
 def run_once(label: str, fn: Callable[..., Any], arguments: Sequence[Any]) -> Outcome:
     """Call `fn` on copies of `arguments`, warnings silenced (NumPy's warnings are not errors)."""
     copies = tuple(copy_argument(value) for value in arguments)
-    with warnings.catch_warnings():
+    printed = io.StringIO()  # what the call prints is compared too
+    with warnings.catch_warnings(), contextlib.redirect_stdout(printed):
         warnings.simplefilter("ignore")
         try:
             value = fn(*copies)
         except Exception as error:  # noqa: BLE001 -- every error is an outcome to compare
-            return Outcome(label, error=error, arguments=copies)
-    return Outcome(label, value=value, arguments=copies)
+            return Outcome(label, error=error, arguments=copies, stdout=printed.getvalue())
+    return Outcome(label, value=value, arguments=copies, stdout=printed.getvalue())
 
 
 @dataclass
@@ -711,12 +717,25 @@ LOOP_WRITES = ("v[i] = v[i] * 2", "v[i] = s", "v[i] = v[i] + i", "v[i] = -v[i]",
 LOOP_LENGTH = 64
 
 
+#: Prints a loop may hold (compiled, each calls back into Python when it runs).
+LOOP_PRINTS = (
+    "print(i, s)",
+    "print(s)",
+    "print(v[i])",
+    "print('s =', s, v[i], sep='')",
+    "print(s, end=' ')",
+    "print()",
+)
+
+
 @st.composite
-def loop_programs(draw: st.DrawFn, writes: bool) -> Program:
+def loop_programs(draw: st.DrawFn, writes: bool, prints: bool = False) -> Program:
     """`i = 0; s = <init>; while i < n: [v[i] = ...;] s = s <op> <term>; i += 1` returning
-    `s` or `s, v`, over an array v of every dtype (with specials) and a count n."""
+    `s` or `s, v`, over an array v of every dtype (with specials) and a count n. With
+    `prints`, the loop also prints (every iteration or some), compared byte for byte."""
     init = draw(st.sampled_from(LOOP_INITS))
-    op = draw(st.sampled_from(LOOP_OPS))
+    # Printed text is compared exactly, so no `**` (its results have a tolerance).
+    op = draw(st.sampled_from(tuple(o for o in LOOP_OPS if not prints or o != "**")))
     terms = {"**": LOOP_POWER_TERMS, "*": LOOP_PRODUCT_TERMS}.get(op, LOOP_TERMS)
     term = draw(st.sampled_from(terms))
     step = draw(st.sampled_from(("i += 1", "i = i + 1")))
@@ -729,6 +748,12 @@ def loop_programs(draw: st.DrawFn, writes: bool) -> Program:
             body += [f"        s = s {op} {term}", f"        {write}"]
     else:
         body.append(f"        s = s {op} {term}")
+    if prints:
+        line = draw(st.sampled_from(LOOP_PRINTS))
+        if draw(st.booleans()):
+            body += ["        if i % 7 == 3:", f"            {line}"]
+        else:
+            body.append(f"        {line}")
     body.append(f"        {step}")
     body.append("    return s, v" if writes or draw(st.booleans()) else "    return s")
     dtype = draw(st.sampled_from(ARRAY_DTYPES))
@@ -738,6 +763,7 @@ def loop_programs(draw: st.DrawFn, writes: bool) -> Program:
     tolerance = TRANSCENDENTAL if "**" in text else None
     source = module_source(("v", "n"), body)
     family = "loop (in-place writes)" if writes else "loop (accumulator)"
+    family += ", printing" if prints else ""
     return Program(family, source, (("v", v), ("n", ScalarArg("int", n))), tolerance)
 
 

@@ -44,6 +44,7 @@ from differential_programs import (
     reduction_programs,
 )
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from jetlag.runtime.errors import PhySLRuntimeError
 
@@ -108,6 +109,16 @@ def test_while_loop_accumulators_equal_numpy(program: Program, program_dir):
 @bounded(80)
 @given(program=loop_programs(writes=True))
 def test_while_loops_writing_their_array_equal_numpy(program: Program, program_dir):
+    check_program(program, program_dir)
+
+
+@bounded(60)
+@given(
+    program=st.one_of(
+        loop_programs(writes=False, prints=True), loop_programs(writes=True, prints=True)
+    )
+)
+def test_while_loops_that_print_equal_numpy_byte_for_byte(program: Program, program_dir):
     check_program(program, program_dir)
 
 
