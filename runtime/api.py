@@ -46,26 +46,20 @@ def _check_options(threads: int | None, trace: str, executor: Any) -> None:
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
     if trace not in TRACE_MODES:
         raise ValueError(f"trace must be one of {', '.join(TRACE_MODES)}; got {trace!r}")
-    if executor in (None, "threads") or isinstance(executor, TaskPool):
-        return
-    if not is_dask_executor(executor):
+    if not _is_threads(executor) and not is_dask_executor(executor):
         raise ValueError(
             "executor must be 'threads', a TaskPool, a dask.distributed Client or "
             f"'dask://HOST:PORT', got {executor!r}"
         )
 
 
+def _is_threads(executor: Any) -> bool:
+    return executor in (None, "threads") or isinstance(executor, TaskPool)
+
+
 def _dask_executor(executor: Any) -> DaskExecutor | None:
     """The DaskExecutor `executor` names (connecting to a dask:// address), or None."""
-    if executor in (None, "threads") or isinstance(executor, TaskPool):
-        return None
-    return resolve_executor(executor)
-
-
-def _without_compiled_loops(optimize: bool | Sequence[str]) -> tuple[Any, ...]:
-    """The passes `optimize` selects, less compile-loops: on Dask every statement of a loop
-    must stay visible to the executor (a compiled loop would run whole on the client)."""
-    return tuple(step for step in select_passes(optimize) if step.name != "compile-loops")
+    return None if _is_threads(executor) else resolve_executor(executor)
 
 
 class Measurement:
@@ -208,7 +202,6 @@ class PhySLFunction:
         self._warned_compile_time = False
         self._dask: DaskExecutor | None = None
         self._dask_for: Any = None  # the `executor` that _dask was resolved from
-        self._dask_optimization: Optimization | None = None
         try:
             self.compiled: CompiledSource = compile_function(function)
         except PhySLError as error:
@@ -282,25 +275,18 @@ class PhySLFunction:
         """The execution tree that runs, exportable as DOT, Newick and JSON."""
         return ExecutionTree(self.program)
 
-    def _dask_program(self) -> tuple[DaskExecutor | None, Program]:
-        """The Dask executor (connected on first use) and the program it runs, when
-        `executor` names one; else (None, the program)."""
+    def _dask_executor(self) -> DaskExecutor | None:
+        """The Dask executor (connected on first use) when `executor` names one, else None."""
         if self._dask is None or self._dask_for is not self.executor:
             self._dask = _dask_executor(self.executor)
             self._dask_for = self.executor
-        if self._dask is None or self.optimization is None:
-            return self._dask, self.program
-        if self._dask_optimization is None:
-            chosen = _without_compiled_loops(self.optimize)
-            self._dask_optimization = explain(self.compiled.program, chosen)
-        return self._dask, self._dask_optimization.program
+        return self._dask
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         pool = self.executor if isinstance(self.executor, TaskPool) else None
         try:
-            dask, program = self._dask_program()
             result, measurement = run_measured(
-                program,
+                self.program,
                 self.compiled.entry,
                 args,
                 kwargs,
@@ -310,7 +296,7 @@ class PhySLFunction:
                 trace=self.trace_mode,
                 sources=dict(self.compiled.texts),
                 origins=dict(self.compiled.origins),
-                dask=dask,
+                dask=self._dask_executor(),
             )
         except PhySLError as error:
             raise error.with_traceback(None) from error.__cause__
@@ -369,7 +355,7 @@ def run_physl(
     try:
         program = parse_physl(text, file=file)
         dask = _dask_executor(executor)
-        chosen = select_passes(optimize) if dask is None else _without_compiled_loops(optimize)
+        chosen = select_passes(optimize)
         if chosen:
             program = explain(program, chosen).program
         if dask is not None:

@@ -6,9 +6,10 @@ small values stay on the client, as with the threads executor; a primitive with 
 distributed form (dask_forms.py) whose operands include a partitioned array runs block by
 block on the workers, and its result stays there when it is still partitioned, or comes
 back when it is small (a reduction's partial results, combined on the client). Every other
-primitive runs on the client on gathered data. Every wait on the cluster is bounded by
-`timeout_s`: a lost worker is recovered by Dask's recomputation, or the run fails with a
-`DaskExecutionError` naming it.
+primitive runs on the client on gathered data, and a loop the compile-loops pass wrapped
+runs interpreted (compiled, it would run whole on the client). Every wait on the cluster
+is bounded by `timeout_s`: a lost worker is recovered by Dask's recomputation, or the run
+fails with a `DaskExecutionError` naming it.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from typing import Any
 import numpy as np
 
 from jetlag.runtime.errors import PhySLError
-from jetlag.runtime.ir.nodes import Node, Program
-from jetlag.runtime.measure.events import EventLog, TaskEvent, current_guid, now_ns
-from jetlag.runtime.primitives.parallel import default_workers, use_runner
-from jetlag.runtime.scheduler.blas import single_threaded_blas
+from jetlag.runtime.ir.nodes import Call, Node, Program
+from jetlag.runtime.measure.events import EventLog, current_guid
+from jetlag.runtime.passes.compile_loops import FORM as COMPILED_LOOP
+from jetlag.runtime.primitives.parallel import default_workers
 from jetlag.runtime.scheduler.dask_forms import LAZY, NOT_DISTRIBUTED, distributed_form
 from jetlag.runtime.scheduler.dask_partition import (
     Partitioning,
@@ -32,13 +33,9 @@ from jetlag.runtime.scheduler.dask_partition import (
     is_distributed,
     partition,
 )
-from jetlag.runtime.scheduler.dask_trace import (
-    collect_events,
-    measure_offsets,
-    merge_worker_events,
-)
+from jetlag.runtime.scheduler.dask_trace import ClockOffsets, merge_run_events
 from jetlag.runtime.scheduler.evaluator import Run
-from jetlag.runtime.scheduler.execute import RunResult, evaluate_and_call
+from jetlag.runtime.scheduler.execute import RunResult, drive
 from jetlag.runtime.scheduler.futures import Future, resolved
 from jetlag.runtime.scheduler.policy import InlinePolicy
 from jetlag.runtime.scheduler.pool import shared_pool
@@ -75,10 +72,15 @@ class DaskExecutor:
     threshold_bytes: int = field(default_factory=default_threshold)
     block_rows: int | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    #: The workers' clock offsets, kept from call to call (dask_trace.py).
+    offsets: ClockOffsets = field(default_factory=ClockOffsets, repr=False, compare=False)
 
-    def partitioning(self) -> Partitioning:
-        """The partitioning for the cluster as it is now (workers and their memory)."""
-        workers = self.client.scheduler_info().get("workers", {})
+    def workers(self) -> dict[str, Any]:
+        """Worker address -> what the scheduler knows of it (its memory limit...), now."""
+        return self.client.scheduler_info().get("workers", {})
+
+    def partitioning(self, workers: dict[str, Any]) -> Partitioning:
+        """The partitioning for these workers (their number and memory)."""
         limits = [w.get("memory_limit") or 0 for w in workers.values()]
         return Partitioning(
             self.threshold_bytes, self.block_rows, max(1, len(workers)), min(limits, default=0)
@@ -146,10 +148,11 @@ class DaskSession:
     def __init__(self, executor: DaskExecutor, record: bool, inputs: tuple[Any, ...]) -> None:
         self.executor = executor
         self.client = executor.client
-        self.partitioning = executor.partitioning()
+        workers = executor.workers()
+        self.partitioning = executor.partitioning(workers)
         self.run_id = uuid.uuid4().hex if record else ""
         self.tag: tuple[str, int, str] = (self.run_id, 0, "")
-        self.workers = set(self.client.scheduler_info().get("workers", {}))
+        self.workers = set(workers)
         # The call's big array arguments: the data that is partitioned. Arrays the client
         # makes while it runs stay there (a `diag` in a loop is not worth a transfer).
         self._inputs = {id(a) for a in inputs if self.partitioning.is_big(a)}
@@ -263,7 +266,7 @@ class DaskSession:
             raise
 
     def _lost(self, what: str) -> DaskExecutionError:
-        now = set(self.client.scheduler_info().get("workers", {}))
+        now = set(self.executor.workers())
         lost = sorted(self.workers - now)
         names = f"worker(s) lost during the run: {', '.join(lost)}" if lost else "no worker lost"
         return DaskExecutionError(
@@ -293,6 +296,13 @@ class DaskRun(Run):
     def __init__(self, program: Program, session: DaskSession, policy, log) -> None:
         super().__init__(program, shared_pool(default_workers()), policy, log)
         self.session = session
+
+    def evaluate(self, node: Node, scope: Scope) -> Any:
+        if type(node) is Call and node.name == COMPILED_LOOP:
+            # A compiled loop would run whole on the client: here each of its statements
+            # stays visible to the executor (whoever optimized the program).
+            node = node.args[0]
+        return super().evaluate(node, scope)
 
     def issue(
         self,
@@ -349,26 +359,17 @@ def execute_on_dask(
     merged into the run's log (`event_log` when given) on the client's clock."""
     session = DaskSession(executor, record_events, (*args, *(kwargs or {}).values()))
     log = (event_log if event_log is not None else EventLog()) if record_events else None
-    offsets = measure_offsets(executor.client) if record_events else {}
+    offsets = executor.offsets.of(executor.client, session.workers) if record_events else {}
     run = DaskRun(program, session, policy, log)
-    globals_ = Scope()
-    start = now_ns()
     # as_current: Dask's helpers (wait, futures in graphs) find this client, not a default.
-    with executor.client.as_current(), use_runner(run.pool), single_threaded_blas():
+    with executor.client.as_current():
         try:
-            value = evaluate_and_call(run, program, globals_, entry, args, kwargs)
+            result = drive(run, entry, args, kwargs)
         finally:
-            run.record(TaskEvent(run.guid, 0, "run", "driver", start, now_ns(), "call"))
             if log is not None:
-                _merge(log, executor.client, session.run_id, offsets)
-    extra = {"executor": f"dask {executor.client.scheduler.address}"}
-    return RunResult(value, log, run.guid, extra)
-
-
-def _merge(log: EventLog, client: Any, run_id: str, offsets: dict[str, int]) -> None:
-    events = collect_events(client, run_id)
-    parents = {event.guid: (event.start_ns, event.end_ns) for event in log}
-    merge_worker_events(log, events, offsets, parents)
+                merge_run_events(log, executor.client, session.run_id, offsets)
+    result.extra["executor"] = f"dask {executor.client.scheduler.address}"
+    return result
 
 
 __all__ = [

@@ -186,8 +186,8 @@ def _reduction(blocks: Blocks, name: str, args: list[Any], kwargs: dict[str, Any
         if keepdims:
             chunks = tuple((1,) if i == axis else c for i, c in enumerate(chunks))
         drop = [] if keepdims else [axis]
-        if name == "mean":
-            return NOT_DISTRIBUTED if keepdims else _mean_rows(blocks, a, axis, chunks, drop)
+        if name == "mean" and keepdims:
+            return NOT_DISTRIBUTED
         return _reduce_blocks(blocks, name, a, axis, keepdims, chunks, drop)
     # Over the partitioned axis: one partial per block, combined on the client in order.
     chunks = tuple(
@@ -219,10 +219,6 @@ def _reduce_blocks(blocks, name, a, axis, keepdims, chunks, drop) -> Any:
         dtype=np.asarray(sample).dtype,
         token=f"jetlag-{name}",
     )
-
-
-def _mean_rows(blocks, a, axis, chunks, drop) -> Any:
-    return _reduce_blocks(blocks, "mean", a, axis, False, chunks, drop)
 
 
 def _product(blocks: Blocks, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:

@@ -3,9 +3,9 @@
 `run_block` evaluates a registered primitive (by its PhySL name, looked up in the one
 REGISTRY on the worker) on blocks of its operands and records a JetLag task event in this
 worker process: its parent is the client's task of the primitive, its location is the
-worker's address plus its thread; its GUID is only unique in this worker (the client
-gives every collected event a run-unique GUID when it merges them). `take_events` hands a run's events to the client afterwards;
-`clock_ns` is what the client reads to measure this worker's clock offset. Elementwise
+worker's address plus its thread (the client gives every collected event a run-unique
+GUID when it merges them). `take_events` hands a run's events to the client afterwards;
+the client reads this worker's `events.now_ns` to measure its clock offset. Elementwise
 lambdas (`fused_elementwise`, `glm_gradient`) travel as PhySL text and are parsed here.
 This module never talks to the scheduler or the client itself.
 """
@@ -13,23 +13,21 @@ This module never talks to the scheduler or the client itself.
 from __future__ import annotations
 
 import functools
-import itertools
 import threading
-import time
 from typing import Any
 
 from jetlag.runtime.ir.text import parse_physl
+from jetlag.runtime.measure.events import now_ns
 from jetlag.runtime.primitives.registry import REGISTRY
 from jetlag.runtime.scheduler.scope import FunctionValue, Scope
 
-#: Events of the runs this worker took part in: run id -> rows (guid, parent, name,
-#: location, start_ns, end_ns). Appended by block tasks, taken by `take_events`.
-_events: dict[str, list[tuple[int, int, str, str, int, int]]] = {}
+#: Events of the runs this worker took part in: run id -> rows (parent, name, location,
+#: start_ns, end_ns). Appended by block tasks, taken by `take_events`.
+_events: dict[str, list[tuple[int, str, str, int, int]]] = {}
 _events_lock = threading.Lock()
 #: Runs whose events were taken: a block recomputed later (after a lost worker) is not
 #: kept for a run nobody will collect again.
 _taken: set[str] = set()
-_guids = itertools.count(1)
 
 
 class LambdaText:
@@ -72,28 +70,22 @@ def run_block(tag: tuple[str, int, str], name: str, *operands: Any, **options: A
     `tag` is (run id, parent GUID on the client, primitive instance).
     """
     run_id, parent, label = tag
-    guid = next(_guids)
     values = [o.function() if isinstance(o, LambdaText) else o for o in operands]
-    start = time.perf_counter_ns()
+    start = now_ns()
     try:
         return REGISTRY[name].impl(*values, **options)
     finally:
-        row = (guid, parent, f"{label}#block", _location(), start, time.perf_counter_ns())
+        row = (parent, f"{label}#block", _location(), start, now_ns())
         with _events_lock:
             if run_id not in _taken:
                 _events.setdefault(run_id, []).append(row)
 
 
-def take_events(run_id: str) -> list[tuple[int, int, str, str, int, int]]:
+def take_events(run_id: str) -> list[tuple[int, str, str, int, int]]:
     """The events recorded here for `run_id`, removed from this worker."""
     with _events_lock:
         _taken.add(run_id)
         return _events.pop(run_id, [])
 
 
-def clock_ns() -> int:
-    """This worker's monotonic clock (the one its events are timed with)."""
-    return time.perf_counter_ns()
-
-
-__all__ = ["LambdaText", "clock_ns", "run_block", "take_events"]
+__all__ = ["LambdaText", "run_block", "take_events"]

@@ -67,41 +67,39 @@ def execute(
     """
     pool = pool or shared_pool(threads or default_workers())
     log = (event_log if event_log is not None else EventLog()) if record_events else None
-    run = Run(program, pool, policy, log)
-    globals_ = Scope()
+    return drive(Run(program, pool, policy, log), entry, args, kwargs)
+
+
+def drive(
+    run: Run,
+    entry: str | None = None,
+    args: tuple[Any, ...] = (),
+    kwargs: dict[str, Any] | None = None,
+) -> RunResult:
+    """Run `run`'s program (and call `entry` with the arguments), as every executor does:
+    its pool as this thread's chunk runner, BLAS on one thread, a failed run's tasks
+    cancelled, and the root event of the GUID tree recorded."""
+    program, globals_ = run.program, Scope()
     start = now_ns()
-    with use_runner(pool), single_threaded_blas(), _short_gil_switches():
+    with use_runner(run.pool), single_threaded_blas(), _short_gil_switches():
         try:
-            value = evaluate_and_call(run, program, globals_, entry, args, kwargs)
+            value = run.evaluate(program, globals_)
+            if entry is not None:
+                value = globals_.lookup(entry)
+            if entry is not None or args or kwargs:
+                if isinstance(value, Future):
+                    value = value.result()
+                if not isinstance(value, FunctionValue):
+                    raise TypeError(
+                        "the PhySL program's value is not a function, so it cannot be "
+                        f"called with {len(args)} argument(s)"
+                    )
+                value = run.call_function(value, list(args), dict(kwargs or {}), program)
+            value = run.finish(value)
         except BaseException:
             run.cancel()
             raise
         finally:
             # The root of the GUID tree: the whole run, from first issue to last task.
             run.record(TaskEvent(run.guid, 0, "run", "driver", start, now_ns(), "call"))
-    return RunResult(value, log, run.guid)
-
-
-def evaluate_and_call(
-    run: Run,
-    program: Program,
-    globals_: Scope,
-    entry: str | None,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any] | None,
-) -> Any:
-    """Evaluate `program` in `globals_`, call `entry` (or its function value) with the
-    arguments when there are any, and return the finished value (what every executor runs)."""
-    value = run.evaluate(program, globals_)
-    if entry is not None:
-        value = globals_.lookup(entry)
-    if entry is not None or args or kwargs:
-        if isinstance(value, Future):
-            value = value.result()
-        if not isinstance(value, FunctionValue):
-            raise TypeError(
-                "the PhySL program's value is not a function, so it cannot be "
-                f"called with {len(args)} argument(s)"
-            )
-        value = run.call_function(value, list(args), dict(kwargs or {}), program)
-    return run.finish(value)
+    return RunResult(value, run.log, run.guid)
