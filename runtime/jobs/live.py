@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from jetlag.runtime.jobs.package import write_atomic
 from jetlag.runtime.measure.events import EventColumns, EventLog
 from jetlag.runtime.measure.table import EventTable
 
@@ -53,14 +54,19 @@ def chunk_index(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def seconds_from_environment(name: str, default: float) -> float:
+    """The seconds in environment variable `name`; `default` when unset, not a number or
+    negative (a live view is a preview: a bad setting must not stop a job)."""
+    try:
+        value = float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+    return value if value >= 0 else default  # NaN compares False: the default too
+
+
 def interval_from_environment() -> float:
     """The runner's flush interval: $JETLAG_LIVE_INTERVAL_S, default 2 s (0: no chunks)."""
-    text = os.environ.get(LIVE_INTERVAL_ENV, "")
-    try:
-        value = float(text) if text else DEFAULT_INTERVAL_S
-    except ValueError:
-        return DEFAULT_INTERVAL_S
-    return value if value >= 0 and value == value else DEFAULT_INTERVAL_S
+    return seconds_from_environment(LIVE_INTERVAL_ENV, DEFAULT_INTERVAL_S)
 
 
 def write_chunk(folder: Path, index: int, rows: np.ndarray, event_log: EventLog, offset: int):
@@ -76,12 +82,7 @@ def write_chunk(folder: Path, index: int, rows: np.ndarray, event_log: EventLog,
         clock_offset_ns=np.array(offset, dtype=np.int64),
     )
     final = folder / chunk_name(index)
-    partial = folder / f".{final.name}.{os.getpid()}.partial"
-    with open(partial, "wb") as handle:
-        handle.write(buffer.getvalue())
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, final)
+    write_atomic(final, buffer.getvalue())
     return final
 
 
@@ -121,14 +122,11 @@ class LiveWriter:
         for position, buffer in enumerate(self.log.columns()):
             if position == len(self._written):
                 self._written.append(0)
-            done = self._written[position]
-            # A slice copies only the new part; an incomplete last row is left for later.
-            new = buffer.data[done * _WIDTH :]
-            complete = len(new) // _WIDTH
-            if complete:
-                block = np.frombuffer(new.tobytes(), dtype=np.uint64, count=complete * _WIDTH)
-                blocks.append(block.reshape(complete, _WIDTH))
-                self._written[position] = done + complete
+            # Only the new rows are copied; an incomplete last row is left for later.
+            block = buffer.rows(self._written[position])
+            if len(block):
+                blocks.append(block)
+                self._written[position] += len(block)
         if not blocks:
             return 0
         rows = np.concatenate(blocks)
@@ -198,10 +196,9 @@ def chunk_files(folder: Path, after: int = 0) -> Iterator[tuple[int, Path]]:
         names = os.listdir(folder)
     except FileNotFoundError:
         return
-    found = sorted((chunk_index(n), n) for n in names if chunk_index(n) is not None)
+    found = sorted((i, n) for n in names if (i := chunk_index(n)) is not None and i > after)
     for index, name in found:
-        if index is not None and index > after:
-            yield index, folder / name
+        yield index, folder / name
 
 
 @dataclass

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from jetlag.runtime.jobs.backends import Backend
-from jetlag.runtime.jobs.live import BadChunk, LiveEvents
+from jetlag.runtime.jobs.live import BadChunk, LiveEvents, seconds_from_environment
 from jetlag.runtime.jobs.records import JobRecords
 from jetlag.runtime.jobs.states import RUNNING, TERMINAL
 
@@ -40,18 +39,18 @@ BACKOFF_FACTOR = 4.0
 
 def fetch_interval_from_environment() -> float:
     """$JETLAG_LIVE_FETCH_S, default 3 s; 0 turns live imports off."""
-    try:
-        value = float(os.environ.get(FETCH_INTERVAL_ENV, "") or DEFAULT_FETCH_S)
-    except ValueError:
-        return DEFAULT_FETCH_S
-    return value if value >= 0 else DEFAULT_FETCH_S
+    return seconds_from_environment(FETCH_INTERVAL_ENV, DEFAULT_FETCH_S)
 
 
 @dataclass
 class _JobLive:
+    #: Whether its option trace is 'events' (only then does its runner write chunks).
+    traced: bool
     events: LiveEvents = field(default_factory=LiveEvents)
     next_at: float = 0.0
     broken: bool = False
+    #: (source, entry) for its traces, read from the job folder at its first revision.
+    program: tuple[tuple[str, str] | None, str] | None = None
 
 
 class LiveImports:
@@ -71,7 +70,6 @@ class LiveImports:
         self.jobs: dict[str, _JobLive] = {}
         #: How many fetches each job had (bounded polling: tests count them).
         self.fetches: dict[str, int] = {}
-        self.revisions: dict[str, int] = {}
         self._store: Any = None
 
     def store(self) -> Any:
@@ -92,8 +90,10 @@ class LiveImports:
             if row["state"] != RUNNING or row["machine"] not in self.backends:
                 continue
             running.add(row["id"])
-            job = self.jobs.setdefault(row["id"], _JobLive())
-            if job.broken or now < job.next_at or not _events_traced(row):
+            job = self.jobs.get(row["id"])
+            if job is None:
+                job = self.jobs[row["id"]] = _JobLive(traced=_events_traced(row))
+            if not job.traced or job.broken or now < job.next_at:
                 continue
             job.next_at = now + self.interval_s
             try:
@@ -113,16 +113,19 @@ class LiveImports:
         if folder is None or not job.events.read_new(folder):
             return
         started = time.monotonic()
-        self._save(row, backend, job.events)
+        self._save(row, backend, job)
         took = time.monotonic() - started
         job.next_at = max(job.next_at, started + BACKOFF_FACTOR * took)
 
-    def _save(self, row: Any, backend: Backend, events: LiveEvents) -> None:
+    def _save(self, row: Any, backend: Backend, job: _JobLive) -> None:
         from jetlag.runtime.measure.trace import Trace
         from jetlag.runtime.store.replacing import live_trace_id
 
-        manifest = _manifest(self.root, row["id"])
+        events = job.events
         assert events.last is not None  # read_new returned chunks
+        if job.program is None:
+            job.program = _program(self.root, row)  # it does not change while the job runs
+        source, function = job.program
         metadata: dict[str, Any] = {
             "job_id": row["id"],
             "machine": row["machine"],
@@ -134,9 +137,8 @@ class LiveImports:
             metadata["host"] = row["host"]
         trace = Trace.from_events(
             events.table(),
-            # The job's source text: the events' name$line$col tags are its lines.
-            source=_source(self.root, row["id"], manifest),
-            function=manifest.get("entry") or row["entry"],
+            source=source,
+            function=function,
             metadata=metadata,
             clock_offset_ns=events.last.clock_offset_ns,
         )
@@ -149,12 +151,13 @@ class LiveImports:
             label=row["label"],
             location_prefix=backend.trace_location_prefix(),
         )
-        self.revisions[row["id"]] = events.index
 
     def _ended(self, job_id: str) -> None:
         """The job is no longer running: forget it; mark its live trace ended when no final
         trace replaced it (the job failed, was cancelled or timed out)."""
-        self.jobs.pop(job_id, None)
+        job = self.jobs.pop(job_id, None)
+        if job is None or not job.traced:
+            return  # a job without task events has no live trace
         row = self.records.get(job_id)
         if row is None or row["state"] not in TERMINAL or row["trace_id"]:
             return
@@ -182,17 +185,16 @@ def _events_traced(row: Any) -> bool:
         return False
 
 
-def _manifest(root: Path, job_id: str) -> dict[str, Any]:
-    from jetlag.runtime.jobs.package import job_dir, read_json
+def _program(root: Path, row: Any) -> tuple[tuple[str, str] | None, str]:
+    """(source file name and text, entry) of a job's traces: the events' name$line$col
+    tags are lines of its source."""
+    from jetlag.runtime.jobs.package import MANIFEST, SOURCE_FILE, job_dir, read_json
 
-    return read_json(job_dir(root, job_id) / "manifest.json") or {}
-
-
-def _source(root: Path, job_id: str, manifest: dict[str, Any]) -> tuple[str, str] | None:
-    from jetlag.runtime.jobs.package import SOURCE_FILE, job_dir
-
+    folder = job_dir(root, row["id"])
+    manifest = read_json(folder / MANIFEST) or {}
+    entry = manifest.get("entry") or row["entry"]
     try:
-        text = (job_dir(root, job_id) / SOURCE_FILE).read_text(encoding="utf-8")
+        text = (folder / SOURCE_FILE).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return None
-    return (str(manifest.get("filename") or SOURCE_FILE), text)
+        return None, entry
+    return (str(manifest.get("filename") or SOURCE_FILE), text), entry

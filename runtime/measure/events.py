@@ -91,9 +91,10 @@ class EventColumns:
     def __len__(self) -> int:
         return len(self.data) // self.WIDTH
 
-    def rows(self) -> np.ndarray:
-        """A copy of the complete rows as an (n, 7) uint64 array."""
-        raw = self.data.tobytes()  # a copy taken without exporting the array's buffer
+    def rows(self, start: int = 0) -> np.ndarray:
+        """A copy of the complete rows from row `start` on as an (n, 7) uint64 array."""
+        data = self.data[start * self.WIDTH :] if start else self.data
+        raw = data.tobytes()  # a copy taken without exporting the array's buffer
         n = len(raw) // (8 * self.WIDTH)
         return np.frombuffer(raw, dtype=np.uint64, count=n * self.WIDTH).reshape(n, self.WIDTH)
 

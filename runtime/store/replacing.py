@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jetlag.runtime.store.exporting import remove_export
 from jetlag.runtime.store.writing import (
     META_FILE,
     TraceSnapshot,
@@ -96,8 +97,9 @@ def replace_trace(store: TraceStore, snapshot: TraceSnapshot, fields: dict[str, 
     existing = store.index.row(trace_id)
     if existing is not None:
         fields = {**fields, "created_at": existing["created_at"]}
-    token = secrets.token_hex(4)
-    partial = store.traces_dir / f".partial-{trace_id}-{token}-{os.getpid()}"
+    token = f"{trace_id}-{secrets.token_hex(4)}-{os.getpid()}"
+    partial = store.traces_dir / f".partial-{token}"
+    trash = store.traces_dir / f".trash-{token}"
     partial.mkdir(mode=0o700)
     try:
         row = write_trace(snapshot, partial, fields)
@@ -113,14 +115,12 @@ def replace_trace(store: TraceStore, snapshot: TraceSnapshot, fields: dict[str, 
                 pass  # `partial` now holds the old folder, removed below
             else:
                 if final.exists():
-                    final.rename(store.traces_dir / f".trash-{trace_id}-{token}-{os.getpid()}")
+                    final.rename(trash)
                 partial.rename(final)
             store.index.upsert(row)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-        for trash in store.traces_dir.glob(f".trash-{trace_id}-{token}-*"):
-            shutil.rmtree(trash, ignore_errors=True)
-    store.forget_columns(trace_id)
+        shutil.rmtree(trash, ignore_errors=True)
     return True
 
 
@@ -136,4 +136,5 @@ def end_live(store: TraceStore, trace_id: str, note: str) -> bool:
         metadata.update(live=False, incomplete=note)
         meta["metadata"] = metadata
         write_json(folder / META_FILE, meta)
+        remove_export(folder)  # a cached download holds the old meta.json (as on relabel)
     return True

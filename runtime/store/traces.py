@@ -357,11 +357,6 @@ class TraceStore(TraceImports):
         elif not deleted:
             raise TraceNotFound(trace_id)
 
-    def forget_columns(self, trace_id: str) -> None:
-        """Drop the cached columns of a trace (it was replaced)."""
-        with self._lock:
-            self._columns.pop(trace_id, None)
-
     def close(self) -> None:
         """Close the index connection (reopened on next use)."""
         self.index.close()

@@ -74,7 +74,8 @@ class Shell:
 
     def get_chunks(self, directory: str, after: int, into: Path) -> list[str]:
         """Copy the live chunk files `events-NNNNNN.npz` of `directory` numbered above
-        `after` into `into` (live.py's names), in one transfer; returns their names."""
+        `after` into `into` (live.py's names), in one transfer; returns their names. Only
+        asked of a shell without a `local_folder` (where chunks are read in place)."""
         raise NotImplementedError
 
     def local_folder(self, directory: str) -> Path | None:
@@ -132,13 +133,6 @@ class LocalShell(Shell):
                 continue
             copied.append(name)
         return copied
-
-    def get_chunks(self, directory: str, after: int, into: Path) -> list[str]:
-        """Copy the chunks above `after` from `directory` into `into`."""
-        from jetlag.runtime.jobs.live import chunk_files
-
-        names = [path.name for _, path in chunk_files(Path(directory).expanduser(), after)]
-        return self.get(directory, names, into) if names else []
 
     def local_folder(self, directory: str) -> Path | None:
         """This host's files: the folder itself."""
