@@ -176,11 +176,11 @@ class RemoteMagics(Magics):
         service = _service()
         row = self._submit(service, call, args)
         job_id, machine = row["id"], row["machine"]
-        print(f"job {job_id} on {machine}: {call.name}, {row['state']}", flush=True)
         if not args.wait:
+            print(f"job {job_id} on {machine}: {call.name}, {row['state']}")
             print(f"not waiting: `%jobs {job_id}` shows it, `%jobs --cancel {job_id}` cancels it")
             return None
-        info = self._wait(service, job_id, machine)
+        info = self._wait(service, job_id, machine, f"{call.name}, {row['state']}")
         if info["state"] != "COMPLETED":
             raise RemoteError(self._failure(service, info))
         # The runner's reason reads "completed in 1.8 s[; note]": it is the whole sentence.
@@ -222,10 +222,13 @@ class RemoteMagics(Magics):
         except Exception as error:  # noqa: BLE001  (JobError and the like: their own words)
             raise RemoteError(f"%%remote {call.name} on {args.machine!r}: {error}") from None
 
-    def _wait(self, service: Any, job_id: str, machine: str) -> dict[str, Any]:
+    def _wait(self, service: Any, job_id: str, machine: str, what: str) -> dict[str, Any]:
         from jetlag.runtime.jobs.states import TERMINAL
 
+        # The announcement is inside the try: an interrupt sent as soon as the user sees
+        # the job line must still say the job goes on, not end with a bare KeyboardInterrupt.
         try:
+            print(f"job {job_id} on {machine}: {what}", flush=True)
             while True:
                 service.poll()  # reaps the runners this kernel started, starts queued jobs
                 info = service.get(job_id)

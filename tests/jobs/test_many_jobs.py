@@ -141,12 +141,13 @@ def test_a_hundred_jobs_on_two_machines_survive_a_server_kill(
         assert (folder / "stdout.txt").read_text() == f"ran {i}\n"
         value = decode_result((folder / "result.npz").read_bytes())
         assert value == 2 * i + 1 and type(value) is np.int64
-    # One squeue per poll interval for the whole machine, not one per job: consecutive
-    # calls of one server process are about an interval apart (50 jobs waited in it).
+    # One squeue per poll interval for the whole machine, not one per job: a server process
+    # makes about one call per interval while 50 jobs wait in it (one per job would be 50).
+    # A late tick may be followed by a prompt one, so count calls rather than time gaps.
     assert before and after
     for phase in (before, after):
-        gaps = np.diff(sorted(phase))
-        assert (gaps >= 0.5 * POLL_S).all(), gaps.min()
+        span = max(phase) - min(phase)
+        assert len(phase) <= span / POLL_S + 2, (len(phase), span)
 
 
 def stored_jobs(root: Path) -> list[dict]:
