@@ -37,6 +37,9 @@ LIVE_DIR = "live"
 #: Environment variable: seconds between two flushes in the runner (0 turns them off).
 LIVE_INTERVAL_ENV = "JETLAG_LIVE_INTERVAL_S"
 DEFAULT_INTERVAL_S = 2.0
+#: Environment variable: the folder the runner writes chunks into, instead of the job
+#: folder's live/ (a Tapis app points it into the output folder Tapis can list).
+LIVE_FOLDER_ENV = "JETLAG_LIVE_DIR"
 CHUNK = re.compile(r"events-(\d{6})\.npz")
 #: A chunk bigger than this is not read (a live view is a preview; the final trace is whole).
 MAX_CHUNK_BYTES = 256 << 20

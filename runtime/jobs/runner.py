@@ -95,7 +95,12 @@ def execute_job(directory: Path, manifest: dict[str, Any]) -> tuple[Any, Any]:
 def _live_writer(directory: Path, mode: str):
     """(EventLog, LiveWriter) flushing the job's events to live/ as it runs (live.py), or
     (None, None) when the final trace will not hold every event or chunks are turned off."""
-    from jetlag.runtime.jobs.live import LIVE_DIR, LiveWriter, interval_from_environment
+    from jetlag.runtime.jobs.live import (
+        LIVE_DIR,
+        LIVE_FOLDER_ENV,
+        LiveWriter,
+        interval_from_environment,
+    )
     from jetlag.runtime.measure.events import EventLog
     from jetlag.runtime.measure.otf2_writer import clock_offset_now
 
@@ -103,7 +108,10 @@ def _live_writer(directory: Path, mode: str):
     if mode != "events" or interval <= 0:
         return None, None
     event_log = EventLog()
-    writer = LiveWriter(directory / LIVE_DIR, event_log, clock_offset_now(), interval)
+    # An absolute $JETLAG_LIVE_DIR stays as it is (Path's `/` keeps it); a relative one is
+    # inside the job folder.
+    folder = directory / (os.environ.get(LIVE_FOLDER_ENV) or LIVE_DIR)
+    writer = LiveWriter(folder, event_log, clock_offset_now(), interval)
     return event_log, writer.start()
 
 

@@ -7,6 +7,7 @@ so no test leaves processes behind.
 from __future__ import annotations
 
 import pytest
+from tapis_double import APP, TOKEN_ENV, TapisDouble, make_token
 
 from jetlag.runtime.jobs import JobService, MachineConfig
 from jetlag.runtime.jobs import remote as remote_module
@@ -58,3 +59,17 @@ def make_service(store):
 @pytest.fixture
 def service(make_service):
     return make_service()
+
+
+@pytest.fixture
+def double(tmp_path, monkeypatch):
+    """The Tapis TEST DOUBLE (tapis_double.py) on 127.0.0.1, its token in the environment;
+    at the end, every answer it gave must have passed tapipy's schemas."""
+    token = make_token()
+    monkeypatch.setenv(TOKEN_ENV, token)
+    server = TapisDouble(tmp_path / "tapis", token, apps=(APP,))
+    yield server
+    server.close()
+    assert server.violations == [], (
+        f"the double answered what tapipy's schemas reject: {server.violations}"
+    )

@@ -1,7 +1,8 @@
 """A TEST DOUBLE of the Tapis v3 HTTP endpoints JetLag uses -- not Tapis.
 
 Tapis cannot run here, so `TapisDouble` serves, on 127.0.0.1, the files (upload, list) and
-jobs (submit, get, status, history, cancel, output list/download) endpoints, with the
+jobs (submit, get, status, search by uuid, history, cancel, output list/download, the
+latter two while running only with allowIfRunning) endpoints, with the
 subscriptions of a submission delivered as webhooks. It really runs each job: the inputs
 are staged from its file store and the registered app is emulated by what the JetLag app
 runs -- tapis_app.APP_SCRIPT, JetLag's runner on the staged `job/` folder, without a
@@ -49,10 +50,15 @@ JSON = "application/json"
 OCTETS = "application/octet-stream"
 
 
-def make_token() -> str:
+#: The one user who may sign in with a password (the OAuth2 password grant).
+USER, PASSWORD = "testuser", "a double's password"
+
+
+def make_token(lifetime_s: float = 3600) -> str:
     """A JWT like a Tapis access token (tapipy needs `exp`); signed with a test key."""
     claims = {
-        "exp": int(time.time()) + 3600,
+        "exp": int(time.time() + lifetime_s),
+        "jti": uuids.uuid4().hex,
         "sub": "testuser@double",
         "tapis/tenant_id": "double",
         "tapis/username": "testuser",
@@ -60,6 +66,21 @@ def make_token() -> str:
         "tapis/account_type": "user",
     }
     return jwt.encode(claims, "a double's signing key, 32 bytes or more", algorithm="HS256")
+
+
+def tapis_settings(double: TapisDouble, **settings: Any) -> dict[str, Any]:
+    """A Tapis machine's settings for the double (its app, its token by reference); a
+    setting given as None is left out."""
+    values = {
+        "base_url": double.url,
+        "tenant_id": "double",
+        "system_id": "double-storage",
+        "app_id": APP[0],
+        "app_version": APP[1],
+        "access_token": f"env:{TOKEN_ENV}",
+        **settings,
+    }
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def load_spec(name: str) -> dict[str, Any]:
@@ -72,7 +93,7 @@ class Schemas:
 
     def __init__(self) -> None:
         self.operations: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
-        self.specs = {name: load_spec(name) for name in ("jobs", "files")}
+        self.specs = {name: load_spec(name) for name in ("jobs", "files", "authenticator")}
         for spec in self.specs.values():
             for methods in spec["paths"].values():
                 for op in methods.values():
@@ -87,6 +108,11 @@ class Schemas:
         """What the documents reject in this answer (empty when it conforms)."""
         op, spec = self.operations[operation]
         declared = op["responses"].get(str(status)) or op["responses"].get("default")
+        if declared is None and status >= 400 and operation == "create_token":
+            # The authenticator documents no error answers; Tapis sends its basic stanzas.
+            declared = {
+                "content": {JSON: {"schema": {"$ref": "#/components/schemas/BasicResponse"}}}
+            }
         if declared is None:
             return [f"{operation}: status {status} is not a documented answer"]
         content = declared.get("content") or {}
@@ -104,9 +130,9 @@ class Schemas:
         errors = self.validator(spec, schema).iter_errors(value)
         return [f"{operation} {status}: {e.message} at {list(e.absolute_path)}" for e in errors]
 
-    def check_request(self, name: str, value: Any) -> list[str]:
-        """What the jobs document rejects in a request body of schema `name`."""
-        spec = self.specs["jobs"]
+    def check_request(self, name: str, value: Any, document: str = "jobs") -> list[str]:
+        """What a document (jobs by default) rejects in a request body of schema `name`."""
+        spec = self.specs[document]
         validator = self.validator(spec, {"$ref": f"#/components/schemas/{name}"})
         return [f"{name}: {e.message}" for e in validator.iter_errors(value)]
 
@@ -134,7 +160,9 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     for m, p, op in [
         ("POST", r"^/v3/files/ops/(?P<system>[^/]+)/(?P<path>.+)$", "insert"),
         ("GET", r"^/v3/files/ops/(?P<system>[^/]+)/(?P<path>.+)$", "listFiles"),
+        ("POST", r"^/v3/oauth2/tokens$", "create_token"),
         ("POST", r"^/v3/jobs/submit$", "submitJob"),
+        ("GET", r"^/v3/jobs/search$", "getJobSearchList"),
         ("GET", r"^/v3/jobs/(?P<uuid>[^/]+)$", "getJob"),
         ("GET", r"^/v3/jobs/(?P<uuid>[^/]+)/status$", "getJobStatus"),
         ("GET", r"^/v3/jobs/(?P<uuid>[^/]+)/history$", "getJobHistory"),
@@ -151,12 +179,20 @@ class TapisDouble:
     def __init__(self, root: Path, token: str, apps: tuple[tuple[str, str], ...]) -> None:
         self.root = Path(root)
         self.token = token
+        #: Every access token the double accepts (the first one and those it issued).
+        self.tokens = {token}
+        #: The lifetime of the tokens a password sign-in gets.
+        self.token_lifetime_s = 3600.0
+        #: When each password sign-in happened (time.time()).
+        self.sign_ins: list[float] = []
         self.apps = set(apps)
         self.schemas = Schemas()
         self.violations: list[str] = []
         self.requests: list[tuple[str, str, str | None]] = []
         self.jobs: dict[str, DoubleJob] = {}
         self.holds: set[str] = set()
+        #: The uuids of each search call (getJobSearchList), in order.
+        self.searches: list[list[str]] = []
         self.lock = threading.Lock()
         double = self
 
@@ -193,14 +229,16 @@ class TapisDouble:
         params = {k: unquote(v) for k, v in found.groupdict().items()}
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         try:
-            if token != self.token:
+            if operation != "create_token" and not self.valid(token):
                 raise Answer(401, "Invalid or missing X-Tapis-Token")
             answer = getattr(self, f"op_{operation}")(params, query, body, request.headers)
         except Answer as error:  # RespBasic (jobs) and FileStringResponse (files) alike
-            result = {"status": "error", "message": error.message, "version": "double"}
+            failure = "failure" if operation == "create_token" else "error"
+            result = {"status": failure, "message": error.message, "version": "double"}
             self.send(request, operation, error.status, result)
             return
-        self.send(request, operation, 200, answer)
+        status, answer = answer if isinstance(answer, tuple) else (200, answer)
+        self.send(request, operation, status, answer)
 
     def send(self, request: BaseHTTPRequestHandler, operation: str, status: int, answer: Any):
         op, _ = self.schemas.operations[operation]
@@ -217,6 +255,34 @@ class TapisDouble:
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
         request.wfile.write(data)
+
+    def valid(self, token: str | None) -> bool:
+        """Whether a request's token is one the double gave out and has not expired."""
+        if token not in self.tokens:
+            return False
+        return jwt.decode(token, options={"verify_signature": False})["exp"] > time.time()
+
+    def op_create_token(self, params, query, body, headers) -> tuple[int, dict[str, Any]]:
+        """The OAuth2 password grant: the user's password buys a new access token."""
+        request = json.loads(body or b"{}")
+        self.violations.extend(self.schemas.check_request("NewToken", request, "authenticator"))
+        if request.get("grant_type") != "password":
+            raise Answer(400, f"the double knows only the password grant, not {request}")
+        if (request.get("username"), request.get("password")) != (USER, PASSWORD):
+            raise Answer(401, "Invalid username/password combination.")
+        token = make_token(self.token_lifetime_s)
+        self.tokens.add(token)
+        self.sign_ins.append(time.time())
+        expires = time.gmtime(time.time() + self.token_lifetime_s)
+        result = {
+            "access_token": {
+                "access_token": token,
+                "expires_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", expires),
+                "expires_in": int(self.token_lifetime_s),
+                "jti": jwt.decode(token, options={"verify_signature": False})["jti"],
+            }
+        }
+        return 201, envelope(result, "Token created successfully.")
 
     def storage(self, system: str, path: str) -> Path:
         parts = [p for p in path.split("/") if p]
@@ -301,18 +367,48 @@ class TapisDouble:
             raise Answer(400, f"Job {job.uuid} is already in a terminal state ({job.status})")
         return envelope({"message": f"Cancel request for job {job.uuid} accepted"})
 
+    def op_getJobSearchList(self, params, query, body, headers) -> dict[str, Any]:  # noqa: N802
+        """Tapis's search: `uuid.in=a,b,...` (the one condition the double knows) and
+        `select` (the attributes each job shows; uuid always)."""
+        unknown = {k for k in query if "." in k and k != "uuid.in"}
+        if unknown:
+            raise Answer(400, f"the double does not search by {sorted(unknown)}")
+        wanted = set(query["uuid.in"].split(",")) if "uuid.in" in query else None
+        with self.lock:
+            jobs = [j for u, j in self.jobs.items() if wanted is None or u in wanted]
+        selected = [k for k in query.get("select", "").split(",") if k] or None
+        limit = int(query.get("limit", 100))
+        views = [job.view() for job in jobs[:limit]]
+        if selected is not None:
+            views = [
+                {k: v for k, v in view.items() if k in selected or k == "uuid"} for view in views
+            ]
+        self.searches.append(sorted(wanted or ()))
+        return envelope(views)
+
+    def _running_allowed(self, job: DoubleJob, query: dict[str, str]) -> None:
+        """Tapis serves outputs of a job that has not ended only with allowIfRunning."""
+        if not job.ended and query.get("allowIfRunning") != "True":
+            raise Answer(400, f"Job {job.uuid} has not ended; its outputs are not archived yet")
+
     def op_getJobOutputList(self, params, query, body, headers) -> dict[str, Any]:  # noqa: N802
         job = self.job(params["uuid"])
+        self._running_allowed(job, query)
         target = job.output(params["path"])
         items = [
-            {"name": p.name, "type": "dir" if p.is_dir() else "file"} for p in target.iterdir()
+            {
+                "name": p.name,
+                "type": "dir" if p.is_dir() else "file",
+                "size": p.stat().st_size,
+                "path": p.relative_to(job.folder / "output").as_posix(),
+            }
+            for p in sorted(target.iterdir())
         ]
         return envelope(items)
 
     def op_getJobOutputDownload(self, params, query, body, headers) -> bytes:  # noqa: N802
         job = self.job(params["uuid"])
-        if not job.ended:
-            raise Answer(400, f"Job {job.uuid} has not ended; its outputs are not archived yet")
+        self._running_allowed(job, query)
         target = job.output(params["path"])
         if target.is_dir():
             if query.get("compress") != "True" or query.get("format") != "zip":
@@ -330,9 +426,12 @@ class TapisDouble:
         """Let held jobs go on."""
         self.holds.clear()
 
-    def app_command(self, folder: Path) -> tuple[list[str], dict[str, str]]:
-        """The registered JetLag app: tapis_app.APP_SCRIPT with Tapis's variables for a job
-        whose inputs are in `folder` (its outputs go to folder/output); no store there."""
+    def app_command(
+        self, folder: Path, variables: list[dict[str, str]]
+    ) -> tuple[list[str], dict[str, str]]:
+        """The registered JetLag app: tapis_app.APP_SCRIPT with Tapis's variables and the
+        request's envVariables for a job whose inputs are in `folder` (its outputs go to
+        folder/output); no store there."""
         script = folder / "tapisjob_app.sh"
         script.write_text(APP_SCRIPT)
         env = {k: v for k, v in os.environ.items() if not k.startswith("JETLAG_")}
@@ -341,6 +440,7 @@ class TapisDouble:
         env["JETLAG_PYTHON"] = sys.executable
         env["_tapisExecSystemInputDir"] = str(folder)
         env["_tapisExecSystemOutputDir"] = str(folder / "output")
+        env.update({item["key"]: item["value"] for item in variables})
         return ["bash", str(script)], env
 
     def close(self) -> None:

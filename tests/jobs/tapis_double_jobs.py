@@ -209,7 +209,8 @@ class DoubleJob:
         with self.lock:
             if self.cancelled.is_set() or not self._record("RUNNING", "The app is running"):
                 return
-            command, env = self.double.app_command(self.folder)
+            variables = (self.request.get("parameterSet") or {}).get("envVariables") or []
+            command, env = self.double.app_command(self.folder, variables)
             from tapis_double import start_process
 
             self.process = start_process(command, env, self.folder)

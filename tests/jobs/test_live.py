@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from cluster_fixtures import *  # noqa: F403 - the cluster fixtures
 from jobs_support import WAIT, until
+from tapis_double import tapis_settings
 from test_ssh import login_machine
 
 import jetlag.remote as remote
@@ -168,6 +169,30 @@ def test_an_ssh_jobs_events_come_over_its_connection(
     finally:
         service.stop_monitor()
         cancel_jobs_of(service, slurm_cluster)  # noqa: F405
+
+
+def test_a_tapis_jobs_events_are_downloaded_while_it_runs(live_env, store, double, machines_file):
+    # The app's runner flushes every 0.3 s: the machine's live_interval_s, sent to Tapis
+    # as one of the job's envVariables (the double's app gets no JETLAG_* of ours).
+    settings = tapis_settings(double, live_interval_s=0.3)
+    service = machines_file({"hpc": {"backend": "tapis", "poll_interval_s": 0.05, **settings}})
+    try:
+        there = run_lra(machine="hpc", label="tapis", time_limit_s=300)
+        seen = watch(store, there)
+        assert there.wait(WAIT) == "COMPLETED", there.info()
+        detail, trace = final_trace(store, there)
+        check_live(seen, detail, trace, prefix="hpc/")
+        # The chunks were listed and downloaded with allowIfRunning into the job's folder;
+        # the app removed them from the outputs at the end (the final trace has them all).
+        local = service.directory(there.id) / "live"
+        assert sorted(p.name for p in local.iterdir())[0] == "events-000001.npz"
+        uuid = service.records.get(there.id)["backend_ref"]
+        assert not (double.jobs[uuid].folder / "output" / "live").exists()
+        # Its statuses came from searches by uuid (one call per poll for all the machine's jobs).
+        assert [uuid] in double.searches
+        assert not any(op == "getJobStatus" for _, _, op in double.requests)
+    finally:
+        service.stop_monitor()
 
 
 def test_a_live_trace_never_undoes_the_final_one(store):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import job_functions
 import numpy as np
 import pytest
 from jobs_support import FOREVER, WAIT, same, until
-from tapis_double import APP, TOKEN_ENV, TapisDouble, load_spec, make_token
+from tapis_double import PASSWORD, TOKEN_ENV, USER, TapisDouble, load_spec, tapis_settings
 
 from jetlag.runtime.jobs import JobError, JobService, MachineConfig
 from jetlag.runtime.jobs.arguments import encode_arguments
@@ -19,29 +20,10 @@ from jetlag.runtime.jobs.remote import Job
 from jetlag.runtime.jobs.sources import bundle_function
 
 
-@pytest.fixture
-def double(tmp_path, monkeypatch):
-    token = make_token()
-    monkeypatch.setenv(TOKEN_ENV, token)
-    server = TapisDouble(tmp_path / "tapis", token, apps=(APP,))
-    yield server
-    server.close()
-    assert server.violations == [], (
-        f"the double answered what tapipy's schemas reject: {server.violations}"
-    )
-
-
 def machine(double: TapisDouble, **settings) -> MachineConfig:
-    values = {
-        "base_url": double.url,
-        "tenant_id": "double",
-        "system_id": "double-storage",
-        "app_id": APP[0],
-        "app_version": APP[1],
-        "access_token": f"env:{TOKEN_ENV}",
-        **settings,
-    }
-    return MachineConfig("hpc", "tapis", poll_interval_s=0.05, settings=values)
+    return MachineConfig(
+        "hpc", "tapis", poll_interval_s=0.05, settings=tapis_settings(double, **settings)
+    )
 
 
 @pytest.fixture
@@ -201,6 +183,34 @@ def test_a_restarted_service_reattaches_by_the_uuid_in_the_record(store, double,
     assert len(double.jobs) == 1  # re-attached, not submitted again
 
 
+def test_many_jobs_are_watched_with_one_search_per_poll(double, services):
+    service = services(machine(double))
+    double.hold("QUEUED")
+    ids = [submit(service, job_functions.tiny, i, trace="off") for i in range(6)]
+    until(
+        lambda: all("Tapis QUEUED: The job is QUEUED" in reasons(service, i) for i in ids),
+        "every job to be seen QUEUED",
+    )
+    uuids = sorted(service.records.get(i)["backend_ref"] for i in ids)
+    # One search call per poll asks for all of them; no job is asked for alone.
+    assert uuids in double.searches
+    assert not any(op == "getJobStatus" for _, _, op in double.requests)
+    double.release()
+    for i, job_id in enumerate(ids):
+        assert until(lambda j=job_id: ended(service, j), "the job", WAIT) == "COMPLETED"
+        assert Job(job_id, service).result() == i + 1
+    # A job the search no longer lists is asked for alone: Tapis's 404 fails it.
+    lost = submit(service, job_functions.tiny, 7, trace="off")
+    double.hold("QUEUED")
+    until(lambda: service.records.get(lost)["backend_ref"], "the Tapis uuid")
+    with double.lock:
+        double.jobs.pop(service.records.get(lost)["backend_ref"])
+    assert until(lambda: ended(service, lost), "the lost job") == "FAILED"
+    assert "Tapis no longer knows job" in service.get(lost)["reason"]
+    assert "HTTP 404" in service.get(lost)["reason"]
+    double.release()
+
+
 def test_credentials_stay_on_the_server(double, services, caplog, capfd):
     caplog.set_level(logging.DEBUG)
     token = double.token
@@ -325,3 +335,74 @@ def test_the_double_checks_its_answers_against_tapipys_schemas():
     )
     assert "not a documented answer" in check("getJob", 418, {})[0]
     assert "content type" in check("getJob", 200, {}, kind="text/plain")[0]
+
+
+def test_a_bad_live_interval_names_its_setting(double):
+    from jetlag.runtime.jobs.backends.settings import SettingError
+    from jetlag.runtime.jobs.backends.tapis import TapisBackend
+
+    with pytest.raises(SettingError) as caught:
+        TapisBackend.check_settings(tapis_settings(double, live_interval_s=-1))
+    assert caught.value.field == "live_interval_s"
+    assert caught.value.message == "live_interval_s: must be between 0 and 3600"
+    with pytest.raises(SettingError) as caught:
+        TapisBackend.check_settings(tapis_settings(double, live_interval_s="soon"))
+    assert caught.value.field == "live_interval_s"
+    settings = TapisBackend.check_settings(tapis_settings(double, live_interval_s=0.5))
+    assert settings["live_interval_s"] == 0.5
+
+
+PASSWORD_ENV = "TAPIS_DOUBLE_PASSWORD"
+
+
+def password_machine(double: TapisDouble, monkeypatch, password: str = PASSWORD) -> MachineConfig:
+    monkeypatch.setenv(PASSWORD_ENV, password)
+    return machine(double, access_token=None, username=USER, password=f"env:{PASSWORD_ENV}")
+
+
+def test_a_user_and_password_sign_in_and_renew_tokens_while_a_job_waits(
+    double, services, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    double.token_lifetime_s = 2.0  # a token lives 2 s: renewed after 1.5 s
+    service = services(password_machine(double, monkeypatch))
+    double.hold("QUEUED")
+    job_id = submit(service, job_functions.tiny, 5, trace="off")
+    until(lambda: "Tapis QUEUED: The job is QUEUED" in reasons(service, job_id), "QUEUED")
+    time.sleep(3.0)  # longer than one token lives, polled all the while
+    double.release()
+    assert until(lambda: ended(service, job_id), "the job", WAIT) == "COMPLETED"
+    assert Job(job_id, service).result() == 6
+    assert len(double.sign_ins) >= 2  # signed in again before the first token expired
+    assert not any("401" in reason for reason in reasons(service, job_id))
+    assert "401" not in caplog.text and PASSWORD not in caplog.text
+    listed = {m["id"]: m for m in service.machines()}["hpc"]
+    assert PASSWORD not in json.dumps(listed) and PASSWORD_ENV not in json.dumps(listed)
+
+
+def test_a_wrong_password_is_tapiss_401_in_its_words_and_never_shown(
+    double, services, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    service = services(password_machine(double, monkeypatch, password="not it"))
+    job_id = submit(service, job_functions.tiny, 5, trace="off")
+    assert until(lambda: ended(service, job_id), "the refused job", WAIT) == "FAILED"
+    reason = service.get(job_id)["reason"]
+    assert (
+        f"signing in to Tapis as {USER}: HTTP 401: Invalid username/password combination." in reason
+    )
+    assert "not it" not in caplog.text and "not it" not in json.dumps(service.get(job_id))
+
+
+def test_one_way_to_sign_in_is_required(double):
+    from jetlag.runtime.jobs.backends.settings import SettingError
+    from jetlag.runtime.jobs.backends.tapis import TapisBackend
+
+    for settings, field, words in (
+        ({"access_token": None}, "access_token", "access_token is missing: give access_token"),
+        ({"access_token": None, "username": USER}, "password", "password is missing"),
+        ({"username": USER, "password": "env:X"}, "access_token", "not both"),
+    ):
+        with pytest.raises(SettingError) as caught:
+            TapisBackend.check_settings(tapis_settings(double, **settings))
+        assert caught.value.field == field and words in caught.value.message, caught.value

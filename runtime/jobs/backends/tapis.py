@@ -3,11 +3,13 @@
 Submitting uploads the job folder's manifest, source and arguments (files API) and
 submits a job of the machine's app (tapis_app.py says what the app runs: JetLag's runner
 on that folder); the Tapis job's uuid goes into the job's row (`backend_ref`), which is
-all a restarted server needs to re-attach. Watching reads each job's Tapis status and
-history and records every Tapis state in the job's history (BLOCKED and PAUSED keep
+all a restarted server needs to re-attach. Watching reads the statuses of all the
+machine's jobs with one search call per poll, then the history of each job whose status
+changed, and records every Tapis state in the job's history (BLOCKED and PAUSED keep
 JetLag's state); when the Tapis job ends the outputs are downloaded -- exit.json has the
 runner's last word, with the error's file:line:col -- and the trace is imported into the
-store under the machine's name. With `webhook_url` set, Tapis tells this server of each
+store under the machine's name (tapis_outputs.py; also the live event chunks of a
+running job). With `webhook_url` set, Tapis tells this server of each
 new status (`notified`), and the polling only backs it up. Credentials stay in
 tapis_client.py.
 """
@@ -16,14 +18,15 @@ from __future__ import annotations
 
 import hmac
 import logging
-import shutil
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from jetlag.runtime.jobs.backends import Backend, MachineConfig
 from jetlag.runtime.jobs.backends.settings import SettingError
+from jetlag.runtime.jobs.backends.tapis_auth import check_credentials
 from jetlag.runtime.jobs.backends.tapis_client import (
     ENDED,
     SETTINGS,
@@ -31,21 +34,21 @@ from jetlag.runtime.jobs.backends.tapis_client import (
     TapisError,
     map_state,
 )
+from jetlag.runtime.jobs.backends.tapis_outputs import (
+    download_outputs,
+    fetch_live_chunks,
+    import_tapis_trace,
+)
 from jetlag.runtime.jobs.backends.tapis_request import job_request, webhook_token
 from jetlag.runtime.jobs.errors import JobError, JobNotFound
+from jetlag.runtime.jobs.live import LIVE_DIR
 from jetlag.runtime.jobs.package import (
     ARGS_FILE,
     EXIT_FILE,
     MANIFEST,
-    RESULT_FILE,
-    RESULT_JSON,
     SOURCE_FILE,
-    STDERR_FILE,
-    STDOUT_FILE,
-    TRACE_DIR,
     job_dir,
     read_json,
-    write_atomic,
     write_json,
 )
 from jetlag.runtime.jobs.records import JobRecords
@@ -58,14 +61,11 @@ from jetlag.runtime.jobs.states import (
     SUBMITTED,
     TERMINAL,
 )
-from jetlag.runtime.jobs.trace_home import import_trace
 
 log = logging.getLogger(__name__)
 
 #: The backend's own record of a job, in its folder: uuid, last Tapis status, history seen.
 STATE_FILE = "tapis.json"
-#: The outputs fetched when a Tapis job ends (the trace folder comes as a zip).
-OUTPUTS = (EXIT_FILE, RESULT_FILE, RESULT_JSON, STDOUT_FILE, STDERR_FILE)
 #: With a webhook, polling only backs it up: this many times the poll interval.
 WEBHOOK_POLL_FACTOR = 6
 
@@ -96,8 +96,15 @@ class TapisBackend(Backend):
 
     # -- availability and settings ------------------------------------------------------
 
+    @classmethod
+    def check_settings(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The settings checked, and one way to sign in among them (SettingError)."""
+        checked = super().check_settings(values)
+        check_credentials(checked)
+        return checked
+
     def available(self) -> tuple[bool, str | None]:
-        """Unavailable when the settings are wrong or the token cannot be read."""
+        """Unavailable when the settings are wrong or the credentials cannot be read."""
         if self.problem:
             return False, self.problem
         problem = self.client.token_problem()
@@ -156,7 +163,8 @@ class TapisBackend(Backend):
     # -- watching -----------------------------------------------------------------------
 
     def poll(self) -> None:
-        """Look at the Tapis jobs (all when the interval has passed, else the nudged ones)."""
+        """Look at the Tapis jobs (all when the interval has passed, else the nudged ones):
+        one search call for their statuses, then only the changed ones are followed."""
         now = time.monotonic()
         with self._lock:
             due = now >= self._next_poll
@@ -165,18 +173,36 @@ class TapisBackend(Backend):
             nudged, self._nudged = self._nudged, set()
         if not due and not nudged:
             return
-        for row in self.records.active(self.machine.id):
-            if row["backend_ref"] and (due or row["id"] in nudged):
-                self._watch(row)
+        rows = [
+            row
+            for row in self.records.active(self.machine.id)
+            if row["backend_ref"] and (due or row["id"] in nudged)
+        ]
+        if not rows:
+            return
+        try:
+            seen = self.client.statuses([row["backend_ref"] for row in rows])
+        except TapisError as error:
+            self._complain(self.machine.id, str(error))
+            return
+        for row in rows:
+            # A job the search did not list is asked for alone (a 404 there fails it).
+            self._watch(row, seen.get(row["backend_ref"]))
 
-    def _watch(self, row: Any) -> None:
+    def _complain(self, about: str, text: str) -> None:
+        """Log a problem once, not at every poll (the next poll retries)."""
+        if self._complaints.get(about) != text:
+            self._complaints[about] = text
+            log.warning("%s on %s: %s; retrying", about, self.machine.id, text)
+
+    def _watch(self, row: Any, seen: tuple[str, str | None] | None = None) -> None:
         job_id = row["id"]
         try:
             with self._watching:
                 row = self.records.get(job_id)
                 if row is None or row["state"] not in ACTIVE:
                     return
-                self._check(row)
+                self._check(row, seen)
         except TapisError as error:
             if error.status == 404:
                 self.records.transition(
@@ -186,10 +212,7 @@ class TapisBackend(Backend):
                     reason=f"Tapis no longer knows job {row['backend_ref']} ({error})",
                 )
                 return
-            text = str(error)
-            if self._complaints.get(job_id) != text:  # say it once, not every poll
-                self._complaints[job_id] = text
-                log.warning("job %s on %s: %s; retrying", job_id, self.machine.id, text)
+            self._complain(f"job {job_id}", str(error))
 
     def status(self, job_id: str) -> str:
         """Look at the job on Tapis now, record what changed, return its state."""
@@ -201,9 +224,9 @@ class TapisBackend(Backend):
             row = self.records.get(job_id)
         return row["state"]
 
-    def _check(self, row: Any) -> None:
+    def _check(self, row: Any, seen: tuple[str, str | None] | None = None) -> None:
         job_id, uuid = row["id"], row["backend_ref"]
-        status, condition = self.client.status(uuid)
+        status, condition = seen or self.client.status(uuid)
         known = self._state(job_id)
         if status == known.get("status") and status not in ENDED:
             return
@@ -243,7 +266,7 @@ class TapisBackend(Backend):
     def _finish(self, row: Any, uuid: str, status: str, condition: str | None) -> None:
         job_id = row["id"]
         directory = job_dir(self.root, job_id)
-        self._download(uuid, directory)
+        download_outputs(self.client, uuid, directory)
         info = read_json(directory / EXIT_FILE) or {}
         tapis_note = f"Tapis {status}" + (f" ({condition})" if condition else "")
         if status == "CANCELLED":
@@ -261,7 +284,9 @@ class TapisBackend(Backend):
             note = info.get("note")
             if note and reason.endswith(f"; {note}"):
                 reason = reason[: -len(note) - 2]
-            trace_id, trace_note = self._import_trace(uuid, directory, row)
+            trace_id, trace_note = import_tapis_trace(
+                self.client, uuid, directory, self.root, self.machine.id, row
+            )
             reason += f"; {trace_note}" if trace_note else ""
             exit_code = info.get("exit_code")
         else:
@@ -285,47 +310,27 @@ class TapisBackend(Backend):
         except TapisError:
             return None
 
-    def _download(self, uuid: str, directory: Path) -> None:
-        for name in OUTPUTS:
-            data = self.client.download(uuid, name)
-            if data is not None:
-                write_atomic(directory / name, data)
-
-    def _import_trace(self, uuid: str, directory: Path, row: Any) -> tuple[str | None, str | None]:
-        """Fetch the trace folder (a zip) into the job folder and import it into the store."""
-        data = self.client.download(uuid, TRACE_DIR, folder=True)
-        if data is None:
-            return None, None
-        from jetlag.runtime.store.unpacking import extract_archive
-
-        unpacked, archive = directory / "trace.partial", directory / "trace.zip"
-        shutil.rmtree(unpacked, ignore_errors=True)
-        try:
-            write_atomic(archive, data)
-            extract_archive(archive, unpacked, name=f"the trace of Tapis job {uuid}")
-            inner = unpacked / TRACE_DIR
-            shutil.rmtree(directory / TRACE_DIR, ignore_errors=True)
-            (inner if inner.is_dir() else unpacked).rename(directory / TRACE_DIR)
-        except Exception as error:  # noqa: BLE001 - the result matters more than the trace
-            log.warning("the trace of job %s could not be fetched: %s", row["id"], error)
-            return None, f"its trace could not be fetched ({error})"
-        finally:
-            archive.unlink(missing_ok=True)
-            shutil.rmtree(unpacked, ignore_errors=True)
-        return import_trace(self.root, directory, row["id"], self.machine.id, row["label"])
-
     def fetch(self, job_id: str) -> None:
         """Download the job's outputs (again) from Tapis."""
         row = self.records.get(job_id)
         if row is None:
             raise JobNotFound(job_id)
         if row["backend_ref"]:
-            self._download(row["backend_ref"], job_dir(self.root, job_id))
+            download_outputs(self.client, row["backend_ref"], job_dir(self.root, job_id))
 
     def fetch_live(self, row: Any, after: int) -> Path | None:
-        """No live events: Tapis serves a job's outputs when it has ended (its trace comes
-        home then, under the same trace id)."""
-        return None
+        """The running job's live chunks after `after`, downloaded from its output folder
+        (Tapis's allowIfRunning) into the job's local folder; None while it has none."""
+        uuid = row["backend_ref"]
+        if not uuid:
+            return None
+        into = job_dir(self.root, row["id"]) / LIVE_DIR
+        try:
+            fetch_live_chunks(self.client, uuid, after, into)
+        except TapisError as error:
+            self._complain(row["id"], f"live events: {error}")
+            return None
+        return into
 
     def trace_location_prefix(self) -> str | None:
         """The machine's id, as the imported final trace has it."""

@@ -20,12 +20,15 @@ set -u
 job="${_tapisExecSystemInputDir}/job"
 out="${_tapisExecSystemOutputDir}"
 cd "$job" || exit 2
-"${JETLAG_PYTHON:-python3}" -m jetlag.runtime.jobs.runner . >stdout.txt 2>stderr.txt
-code=$?
 mkdir -p "$out"
+# Live task events go where Tapis can list them while the job runs (allowIfRunning).
+JETLAG_LIVE_DIR="$out/live" "${JETLAG_PYTHON:-python3}" -m jetlag.runtime.jobs.runner . \\
+  >stdout.txt 2>stderr.txt
+code=$?
 for name in exit.json status.json result.npz result.json stdout.txt stderr.txt trace; do
   if [ -e "$name" ]; then cp -r "$name" "$out/"; fi
 done
+rm -rf "$out/live"  # the final trace holds every event: no need to archive them twice
 exit $code
 """
 

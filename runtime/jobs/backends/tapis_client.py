@@ -2,7 +2,8 @@
 the map from Tapis job states onto JetLag's.
 
 Credentials are references ("env:NAME" or "file:PATH", settings.py) resolved only when the
-client is made; the token goes into tapipy's request headers and nowhere else: every
+client is made (tapis_auth.py: a token, or a user and password that sign in); the token
+goes into tapipy's request headers and nowhere else: every
 failure becomes a `TapisError` built from the HTTP status and Tapis's own message, never
 from tapipy's request object (which holds the headers). Nothing here decides a job's
 state in the store: tapis.py does.
@@ -12,12 +13,17 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from jetlag.runtime.jobs.backends.settings import Setting, SettingError, resolve_secret
+from jetlag.runtime.jobs.backends.settings import Setting
+from jetlag.runtime.jobs.backends.tapis_auth import (
+    client_options,
+    credentials_problem,
+    due_for_renewal,
+    signs_in,
+)
 from jetlag.runtime.jobs.states import CANCELLED, COMPLETED, FAILED, PENDING, RUNNING, TIMEOUT
 
 
@@ -58,15 +64,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "access_token",
         str,
-        required=True,
         secret=True,
         help="'env:NAME' or 'file:PATH' holding a Tapis access token (a JWT)",
+    ),
+    Setting("username", str, help="the Tapis user signing in (instead of access_token)"),
+    Setting(
+        "password",
+        str,
+        secret=True,
+        help="'env:NAME' or 'file:PATH' holding the user's password (with username)",
     ),
     Setting(
         "webhook_url",
         str,
         help="this server's Tapis webhook URL as Tapis can reach it (else: polling only)",
         check=_url,
+    ),
+    Setting(
+        "live_interval_s",
+        float,
+        help="seconds between the runner's flushes of live task events (0: none; default 2)",
+        check=lambda value: None if 0 <= value <= 3600 else "must be between 0 and 3600",
     ),
     Setting("verify_tls", bool, default=True, help="check the Tapis server's certificate"),
     Setting(
@@ -119,6 +137,10 @@ def map_state(status: str, condition: str | None = None) -> str | None:
     raise TapisError(f"Tapis reported the unknown job status {status!r}")
 
 
+#: Jobs whose status one search call asks for (their uuids go into the query string).
+SEARCH_BATCH = 50
+
+
 class TapisError(Exception):
     """A Tapis call failed; the message names the call and Tapis's answer (no secrets).
 
@@ -130,6 +152,20 @@ class TapisError(Exception):
         self.status = status
 
 
+def tapis_error(what: str, error: Any, base_url: str) -> TapisError:
+    """A tapipy failure as "<what>: HTTP 404: <Tapis's message>", built from the HTTP
+    status and Tapis's own words only (tapipy's request object holds the headers)."""
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    message = error.message
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    message = str(message or "no message")[:500]
+    if status is None:
+        message = "Tapis is unreachable at " + base_url
+    where = f"HTTP {status}: " if status is not None else ""
+    return TapisError(f"{what}: {where}{message}", status)
+
+
 class TapisClient:
     """The calls the Tapis backend makes, through one tapipy client (made on first use)."""
 
@@ -139,55 +175,50 @@ class TapisClient:
         self._client: Any = None
         self._lock = threading.Lock()
 
-    def token(self) -> str:
-        """The access token (resolved from its reference; SettingError names the field)."""
-        return resolve_secret(self.settings["access_token"], "access_token")
-
     def token_problem(self) -> str | None:
-        """Why the access token cannot be used (unreadable, not a JWT, expired), or None."""
-        try:
-            token = self.token()
-        except SettingError as error:
-            return f"settings.access_token: {error.message}"
-        import jwt
-
-        try:
-            claims = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            return (
-                "the access token is not a JWT; put a Tapis access token where access_token points"
-            )
-        expires = claims.get("exp")
-        if isinstance(expires, (int, float)) and expires < time.time():
-            return "the access token has expired; renew it where access_token points"
-        return None
+        """Why the machine cannot sign in (a secret unreadable, the token not a JWT or
+        expired), found without calling Tapis; None when it may."""
+        return credentials_problem(self.settings)
 
     def client(self) -> Any:
-        """The tapipy client (no HTTP call is made to create it)."""
+        """The tapipy client; one that signs in gets its tokens (an authenticator call)
+        when it is made and new ones when a quarter of their lifetime is left."""
         with self._lock:
+            if self._client is not None and signs_in(self.settings):
+                if due_for_renewal(self._client):
+                    self._client = None
             if self._client is None:
-                from tapipy.tapis import Tapis
-
-                problem = self.token_problem()
-                if problem:
-                    raise TapisError(problem)
-                try:
-                    self._client = Tapis(
-                        base_url=self.settings["base_url"].rstrip("/"),
-                        tenant_id=self.settings["tenant_id"],
-                        access_token=self.token(),
-                        verify=self.settings.get("verify_tls", True),
-                    )
-                    # tapipy sends without a timeout: give every call one.
-                    session = self._client.requests_session
-                    session.send = functools.partial(
-                        session.send, timeout=self.settings.get("timeout_s", 60.0)
-                    )
-                except Exception as error:  # noqa: BLE001 - tapipy's errors name no secret
-                    raise TapisError(
-                        f"tapipy refused the settings ({type(error).__name__})"
-                    ) from None
+                self._client = self._make_client()
             return self._client
+
+    def _make_client(self) -> Any:
+        from tapipy.errors import BaseTapyException
+        from tapipy.tapis import Tapis
+
+        problem = self.token_problem()
+        if problem:
+            raise TapisError(problem)
+        try:
+            client = Tapis(
+                base_url=self.settings["base_url"].rstrip("/"),
+                tenant_id=self.settings["tenant_id"],
+                verify=self.settings.get("verify_tls", True),
+                **client_options(self.settings),
+            )
+            # tapipy sends without a timeout: give every call one.
+            session = client.requests_session
+            session.send = functools.partial(
+                session.send, timeout=self.settings.get("timeout_s", 60.0)
+            )
+        except Exception as error:  # noqa: BLE001 - tapipy's errors name no secret
+            raise TapisError(f"tapipy refused the settings ({type(error).__name__})") from None
+        if signs_in(self.settings):
+            what = f"signing in to Tapis as {self.settings['username']}"
+            try:
+                client.get_tokens()
+            except BaseTapyException as error:
+                raise tapis_error(what, error, self.settings["base_url"]) from None
+        return client
 
     def reset(self) -> None:
         """Forget the client (the token is read again next time: it may have been renewed)."""
@@ -202,19 +233,12 @@ class TapisClient:
         try:
             return method(**kwargs)
         except BaseTapyException as error:
-            response = getattr(error, "response", None)
-            status = getattr(response, "status_code", None)
-            message = error.message
-            if isinstance(message, bytes):
-                message = message.decode("utf-8", "replace")
-            message = str(message or "no message")[:500]
-            if status is None:
-                message = "Tapis is unreachable at " + self.settings["base_url"]
-            if status == 401:
-                self.reset()
-                message += " (renew the access token)"
-            where = f"HTTP {status}: " if status is not None else ""
-            raise TapisError(f"{what}: {where}{message}", status) from None
+            failure = tapis_error(what, error, self.settings["base_url"])
+            if failure.status == 401:
+                self.reset()  # the next call signs in again or reads the token again
+                if not signs_in(self.settings):
+                    failure = TapisError(f"{failure} (renew the access token)", 401)
+            raise failure from None
 
     # -- files ------------------------------------------------------------------------
 
@@ -274,9 +298,55 @@ class TapisClient:
         """Ask Tapis to cancel the job."""
         self.call(f"cancelling Tapis job {uuid}", "jobs", "cancelJob", jobUuid=uuid)
 
-    def download(self, uuid: str, path: str, *, folder: bool = False) -> bytes | None:
-        """An output file (a folder as a zip with `folder`); None when it does not exist."""
+    def statuses(self, uuids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+        """{uuid: (Tapis status, condition)} of many jobs, one search call per
+        `SEARCH_BATCH` of them (a job Tapis does not list is left out)."""
+        found: dict[str, tuple[str, str | None]] = {}
+        for start in range(0, len(uuids), SEARCH_BATCH):
+            batch = list(uuids[start : start + SEARCH_BATCH])
+            rows = self.call(
+                f"reading the status of {len(batch)} Tapis jobs",
+                "jobs",
+                "getJobSearchList",
+                limit=len(batch),
+                select="uuid,status,condition",
+                _tapis_query_parameters={"uuid.in": ",".join(batch)},
+            )
+            for row in rows or []:
+                uuid, status = getattr(row, "uuid", None), getattr(row, "status", None)
+                if uuid in batch and status:
+                    found[str(uuid)] = (str(status), getattr(row, "condition", None))
+        return found
+
+    def list_outputs(
+        self, uuid: str, path: str, *, running: bool = False
+    ) -> list[tuple[str, int]] | None:
+        """[(name, size in bytes)] in an output folder; None when it does not exist.
+        `running`: list it while the job runs (Tapis's allowIfRunning)."""
+        try:
+            rows = self.call(
+                f"listing {path} of Tapis job {uuid}",
+                "jobs",
+                "getJobOutputList",
+                jobUuid=uuid,
+                outputPath=path,
+                allowIfRunning=running,
+                limit=1000,
+            )
+        except TapisError as error:
+            if error.status == 404:
+                return None
+            raise
+        return [(str(row.name), int(getattr(row, "size", 0) or 0)) for row in rows or []]
+
+    def download(
+        self, uuid: str, path: str, *, folder: bool = False, running: bool = False
+    ) -> bytes | None:
+        """An output file (a folder as a zip with `folder`); None when it does not exist.
+        `running`: fetch it while the job runs (Tapis's allowIfRunning)."""
         options: dict[str, Any] = {"compress": True, "format": "zip"} if folder else {}
+        if running:
+            options["allowIfRunning"] = True
         try:
             data = self.call(
                 f"downloading {path} of Tapis job {uuid}",

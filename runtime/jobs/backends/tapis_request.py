@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from jetlag.runtime.jobs.backends import MachineConfig
+from jetlag.runtime.jobs.live import LIVE_INTERVAL_ENV
 
 WEBHOOK_KEY_FILE = "tapis-webhook.key"
 
@@ -57,6 +58,10 @@ def job_request(
         },
         "tags": ["jetlag", job_id],
     }
+    if settings.get("live_interval_s") is not None:
+        body["parameterSet"]["envVariables"].append(
+            {"key": LIVE_INTERVAL_ENV, "value": f"{settings['live_interval_s']:g}"}
+        )
     if settings.get("exec_system_id"):
         body["execSystemId"] = settings["exec_system_id"]
     queue = getattr(machine, "partition", None) or getattr(machine, "queue", None)
