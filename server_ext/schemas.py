@@ -134,6 +134,19 @@ _OPTIONS_IN: dict[str, Any] = {
         "items": {"type": "string", "pattern": params.JOB_ID_PATTERN},
         "description": "Ids of jobs that must complete first; the job fails if one does not.",
     },
+    # A job's own Dask cluster (runtime/jobs/dask_allocation.py): Slurm machines only.
+    "nodes": {
+        "type": "integer",
+        "minimum": 1,
+        "description": "Nodes of the allocation (up to the machine's max_nodes); more than 1 "
+        "starts a Dask cluster there, one worker per node.",
+    },
+    "dask_workers": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 1024,
+        "description": "Dask workers started in the allocation, one task each.",
+    },
     # Notifications (runtime/jobs/notify.py): sent once when the job ends.
     "notify_url": {
         "type": "string",
@@ -218,8 +231,10 @@ _JOB: dict[str, Any] = {
             "notify_url": STRING,
             "notify_email": STRING,
             "after": array({"type": "string", "pattern": params.JOB_ID_PATTERN}),
+            "nodes": {"type": "integer", "minimum": 2},
+            "dask_workers": {"type": "integer", "minimum": 1},
         },
-        optional=("notify_url", "notify_email", "after"),
+        optional=("notify_url", "notify_email", "after", "nodes", "dask_workers"),
         description="The checked options, defaults filled in.",
     ),
     "history": array(ref("JobHistoryEntry")),

@@ -30,7 +30,13 @@ KNOWN = {
     "notify_url": "an http(s) URL POSTed once when the job ends (${JOB_ID}, ${STATUS} filled in)",
     "notify_email": "an e-mail address told once when the job ends (the server's SMTP settings)",
     "after": "ids of jobs that must complete first (the job fails if one of them does not)",
+    "nodes": "nodes of the job's allocation (1..the machine's max_nodes; more than 1 runs the "
+    "function on a Dask cluster the job starts there, one worker per node)",
+    "dask_workers": "Dask workers the job starts in its allocation, one batch task each "
+    "(1..1024; with more than 1 the function runs on them; default: one per node)",
 }
+#: Most Dask workers one job may start.
+MAX_DASK_WORKERS = 1024
 
 
 def _whole(name: str, value: Any, low: int, high: int) -> int:
@@ -54,10 +60,12 @@ def check_options(
     *,
     max_time_limit_s: int = MAX_TIME_LIMIT_S,
     default_time_limit_s: int = DEFAULT_TIME_LIMIT_S,
+    max_nodes: int = 1,
 ) -> dict[str, Any]:
     """The options with defaults filled in, or a JobError naming the first bad one.
 
-    `max_time_limit_s` and `default_time_limit_s` come from the machine's configuration.
+    `max_time_limit_s`, `default_time_limit_s` and `max_nodes` come from the machine's
+    configuration.
     """
     if options is None:
         options = {}
@@ -111,6 +119,13 @@ def check_options(
             f"options.optimize must be true or false, got {optimize!r}", "options.optimize"
         )
     checked["optimize"] = optimize
+    # A job on one node with one worker process keeps its old shape (no keys).
+    nodes = options.get("nodes")
+    if nodes is not None and nodes != 1:
+        checked["nodes"] = _nodes(nodes, max_nodes)
+    workers = options.get("dask_workers")
+    if workers is not None:
+        checked["dask_workers"] = _whole("dask_workers", workers, 1, MAX_DASK_WORKERS)
     after = options.get("after")
     if after is not None:  # jobs without parents keep their old shape
         checked["after"] = check_after(after)
@@ -119,6 +134,24 @@ def check_options(
     # Only the notifications asked for are kept (jobs without any keep their old shape).
     checked.update({k: v for k, v in check_notify_options(options).items() if v is not None})
     return checked
+
+
+def _nodes(value: Any, max_nodes: int) -> int:
+    if max_nodes <= 1 and isinstance(value, int) and not isinstance(value, bool) and value > 1:
+        raise JobError(
+            f"options.nodes is {value}, but this machine runs jobs on one node (its "
+            "max_nodes is 1): choose a machine configured with max_nodes > 1, or leave "
+            "nodes out",
+            "options.nodes",
+        )
+    return _whole("nodes", value, 1, max_nodes)
+
+
+def dask_workers(options: Mapping[str, Any]) -> int:
+    """How many Dask workers a job starts in its allocation: 0 for a plain job (one
+    process, the threads executor), else dask_workers or one per node."""
+    workers = options.get("dask_workers") or options.get("nodes") or 1
+    return workers if workers > 1 else 0
 
 
 def check_after(after: Any) -> list[str]:

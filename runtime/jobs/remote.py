@@ -135,6 +135,8 @@ def run(
     optimize (a @physl function's own threads and optimize are the defaults). Keyword
     arguments of `fn` go in `kwargs`, since run's own keywords are options. `after=[job, ...]`
     (Jobs or ids) makes the job wait until those completed; it fails if one does not.
+    On a Slurm machine, `nodes` and `dask_workers` start a Dask cluster in the job's
+    allocation and run the function on it.
     """
     for name in options:
         if name not in KNOWN:

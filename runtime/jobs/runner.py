@@ -59,6 +59,7 @@ def execute_job(directory: Path, manifest: dict[str, Any]) -> tuple[Any, Any]:
     from jetlag.runtime.api import run_measured
     from jetlag.runtime.frontend import compile_source
     from jetlag.runtime.jobs.arguments import decode_arguments
+    from jetlag.runtime.jobs.dask_allocation import job_cluster
     from jetlag.runtime.jobs.package import ARGS_FILE
     from jetlag.runtime.passes import explain
     from jetlag.runtime.passes.pipeline import select_passes
@@ -73,6 +74,8 @@ def execute_job(directory: Path, manifest: dict[str, Any]) -> tuple[Any, Any]:
         program = explain(program, chosen).program
     args, kwargs = decode_arguments((directory / ARGS_FILE).read_bytes())
     mode = options.get("trace", "events")
+    # A job with Dask workers in its allocation runs on them (dask_allocation.py).
+    cluster = job_cluster(time.monotonic() + float(options["time_limit_s"]))
     event_log, writer = _live_writer(directory, mode)
     try:
         result, measurement = run_measured(
@@ -85,10 +88,13 @@ def execute_job(directory: Path, manifest: dict[str, Any]) -> tuple[Any, Any]:
             trace=mode,
             metadata={"job_id": manifest["id"], "machine": manifest["machine"]},
             event_log=event_log,
+            dask=cluster[1] if cluster else None,
         )
     finally:
         if writer is not None:
             writer.stop()
+        if cluster is not None:
+            cluster[0].close()
     return result.value, (measurement.trace() if measurement is not None else None)
 
 

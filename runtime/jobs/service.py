@@ -20,7 +20,7 @@ from jetlag.runtime.jobs.backends.unavailable import make_backend
 from jetlag.runtime.jobs.dependencies import check_parents
 from jetlag.runtime.jobs.errors import JobError, JobNotFound
 from jetlag.runtime.jobs.notify import Notifier, NotifySettings
-from jetlag.runtime.jobs.options import check_options
+from jetlag.runtime.jobs.options import check_options, dask_workers
 from jetlag.runtime.jobs.package import (
     RESULT_FILE,
     RESULT_JSON,
@@ -116,6 +116,16 @@ class JobService:
         if not available:
             raise JobError(f"machine {name} cannot take jobs now: {reason}", "machine", 503)
 
+    def _check_dask_job(self, config: MachineConfig) -> None:
+        """A job that starts Dask workers needs a batch scheduler that runs tasks (400)."""
+        if not self.backends[config.id].runs_dask_jobs:
+            raise JobError(
+                f"machine {config.id} ({config.backend}) runs a job as one process; a job "
+                "with nodes > 1 or dask_workers > 1 starts a Dask cluster in a Slurm "
+                "allocation: choose a Slurm machine, or leave both options out",
+                "options.dask_workers",
+            )
+
     # -- submitting -------------------------------------------------------------------------
 
     def submit(
@@ -142,7 +152,10 @@ class JobService:
             options,
             max_time_limit_s=config.max_time_limit_s,
             default_time_limit_s=config.default_time_limit_s,
+            max_nodes=config.max_nodes,
         )
+        if dask_workers(checked):
+            self._check_dask_job(config)
         self.notifier.check(checked)
         check_parents(self.records, checked.get("after") or [])
         key = _check_key(idempotency_key)

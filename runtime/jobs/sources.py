@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from jetlag.runtime.frontend.source import parse_text
 from jetlag.runtime.jobs.errors import JobError
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
@@ -41,7 +42,7 @@ def runner_namespace() -> dict[str, Any]:
 def _defines(source: str, entry: str) -> bool | None:
     """Whether the source defines `entry` at its top level (None: it does not parse)."""
     try:
-        tree = ast.parse(source)
+        tree = parse_text(source, "<job source>")  # one thread at a time (gh-106905)
     except (SyntaxError, ValueError):
         return None
     body = tree.body

@@ -14,6 +14,7 @@ import logging
 import shutil
 from pathlib import Path
 
+from jetlag.runtime.jobs.dask_allocation import SCHEDULER_LOG, WORKERS_LOG
 from jetlag.runtime.jobs.package import TRACE_DIR
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ OUTPUT_NAMES = (
     "result.npz",
     "result.json",
     TRACE_DIR,
+    SCHEDULER_LOG,  # a job with Dask workers: what its cluster said
+    WORKERS_LOG,
 )
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "machines_file",
     "slurm_cluster",
     "slurm_jobs",
+    "slurm_machine",
     "ssh_server",
     "write_machines",
 ]
@@ -93,22 +94,24 @@ def machines_file(tmp_path, monkeypatch, store):
 @pytest.fixture
 def slurm_jobs(slurm_cluster, machines_file, tmp_path):
     """The job service with the machine "cluster" (slurm on this host) and "local"."""
-    service = machines_file(
-        {
-            "cluster": {
-                "backend": "slurm",
-                "partition": "debug",
-                "cores_per_node": 1,
-                "workdir": str(tmp_path / "cluster-work"),
-                "python": sys.executable,
-                "poll_interval_s": POLL_S,
-                "slurm_conf": str(slurm_cluster.conf),
-            }
-        }
-    )
+    service = machines_file({"cluster": slurm_machine(slurm_cluster, tmp_path / "cluster-work")})
     yield service
     service.stop_monitor()
     cancel_jobs_of(service, slurm_cluster)
+
+
+def slurm_machine(cluster, workdir, **settings) -> dict:
+    """The machine table of the localhost Slurm cluster (job folders under `workdir`)."""
+    return {
+        "backend": "slurm",
+        "partition": "debug",
+        "cores_per_node": 1,
+        "workdir": str(workdir),
+        "python": sys.executable,
+        "poll_interval_s": POLL_S,
+        "slurm_conf": str(cluster.conf),
+        **settings,
+    }
 
 
 def cancel_jobs_of(service, cluster) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from cluster_fixtures import (
     slurm_cluster,  # noqa: F401 - the fixture
+    slurm_machine,
     write_machines,
 )
 from jobs_support import until
@@ -88,16 +89,12 @@ def test_a_hundred_jobs_on_two_machines_survive_a_server_kill(
         server.workdir / "config" / "jetlag_machines.toml",
         {
             "local": {"backend": "local", "max_concurrent": 2},
-            "cluster": {
-                "backend": "slurm",
-                "partition": "debug",
-                "cores_per_node": 1,
-                "workdir": str(tmp_path / "cluster-work"),
-                "python": sys.executable,
-                "poll_interval_s": POLL_S,
-                "slurm_conf": str(slurm_cluster.conf),
-                "sbatch_options": ["--open-mode=append"],
-            },
+            "cluster": slurm_machine(
+                slurm_cluster,
+                tmp_path / "cluster-work",
+                poll_interval_s=POLL_S,
+                sbatch_options=["--open-mode=append"],
+            ),
         },
     )
     machines = {i: ("local" if i % 2 else "cluster") for i in range(2 * JOBS_PER_MACHINE)}

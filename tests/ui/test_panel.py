@@ -12,12 +12,14 @@ the page fixture fails a test on any console error.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ui_support import (
     KERNEL_TIMEOUT_MS,
+    UI_TIMEOUT_MS,
     LabServer,
     listing,
     open_panel,
@@ -153,10 +155,13 @@ def test_submit_job_to_local(page: Any, lab: LabServer, notebook: str, artifacts
     dialog = submit_dialog(page, panel, threads="2")
     screenshot(page, artifacts, "submit-dialog")
     dialog.locator(".jp-mod-accept").click()
-    job_item = panel.locator(".jp-JetLag-job").first
-    job_item.wait_for()
-    job_id = job_item.get_attribute("data-job-id")
-    assert job_id not in before
+    # Other tests of this session's server may have left jobs: find the new one.
+    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+    while not (new := {j["id"] for j in lab.api("jobs")[1]["jobs"]} - before):
+        assert time.monotonic() < deadline, "the submitted job was not stored"
+        time.sleep(0.2)
+    (job_id,) = new
+    panel.locator(f'.jp-JetLag-job[data-job-id="{job_id}"]').wait_for()
     screenshot(page, artifacts, "job-submitted")
     panel.locator(f'.jp-JetLag-job[data-job-id="{job_id}"][data-state="COMPLETED"]').wait_for(
         timeout=KERNEL_TIMEOUT_MS

@@ -98,6 +98,9 @@ def start_lab(base: Path, token: str = "jetlag-ui-test-token") -> LabServer:
         JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
         JETLAG_STORE=str(base / "store"),
         IPYTHONDIR=str(base / "ipython"),
+        # A running job's events reach the store every half second (live traces).
+        JETLAG_LIVE_INTERVAL_S="0.5",
+        JETLAG_LIVE_FETCH_S="0.5",
     )
     port = free_port()
     argv = [

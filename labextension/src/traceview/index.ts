@@ -7,10 +7,12 @@
  * other: a click writes the model, every view redraws on its `changed` signal. The tab
  * remembers its window, selection, split sizes and colour mode (viewState.ts) for the
  * next time the same trace is opened. Escape clears the selection. A running job's trace
- * is live: the tab asks for it again every few seconds and rebuilds its views on each new
- * revision (../model/liveTrace.ts), so the Gantt grows until the final trace arrives.
+ * is live: the tab asks for it again every few seconds and builds its views again for each
+ * new revision (../model/liveTrace.ts), under the ones on screen, which it replaces once
+ * the new ones have drawn (drawn.ts): the Gantt grows until the final trace arrives, and
+ * no pane goes blank in between.
  */
-import { BoxPanel, SplitPanel, Widget } from '@lumino/widgets';
+import { BoxPanel, SplitPanel, StackedPanel, Widget } from '@lumino/widgets';
 
 import { plural } from '../model/format';
 import { LiveFollower, liveInfo } from '../model/liveTrace';
@@ -19,6 +21,7 @@ import { TimeWindow } from '../model/timeWindow';
 import { MetadataAnswer, TraceApi, errorText } from './api';
 import { CompareView } from './compareView';
 import { CountersView } from './countersView';
+import { whenDrawn } from './drawn';
 import { GanttView } from './ganttView';
 import { SelectionInfo } from './selectionInfo';
 import { SourceView } from './sourceView';
@@ -38,6 +41,9 @@ export interface TraceViewOptions {
 
 /** How often a live trace (a running job's) is asked for again. */
 const LIVE_INTERVAL_MS = 3000;
+
+/** The class of a live trace's next views while they draw beneath the ones shown. */
+const DRAWING_CLASS = 'jl-TraceView-drawing';
 
 /** Counters shown by default: CPU per thread and the process's memory. */
 const COUNTER_PREFIXES = ['cpu/', 'memory/'];
@@ -63,6 +69,11 @@ export class TraceView extends BoxPanel {
     this.header.node.textContent = 'Loading the trace…';
     this.addWidget(this.header);
     BoxPanel.setStretch(this.header, 0);
+    // The views' panel; a live trace's next revision is built beneath the one shown.
+    this.body = new StackedPanel();
+    this.body.addClass('jl-TraceView-body');
+    this.addWidget(this.body);
+    BoxPanel.setStretch(this.body, 1);
     this.node.addEventListener('keydown', this.onKeyDown);
     void this.build();
   }
@@ -112,7 +123,8 @@ export class TraceView extends BoxPanel {
     this.window = timeWindow;
     this.selectionModel = selection;
     this.header.node.replaceChildren(...this.headerParts(metadata));
-    this.buildViews(metadata);
+    this.shown = this.main = this.buildViews(metadata);
+    this.body.addWidget(this.main);
     this.restoreSelection(selection, this.memory.selection);
     timeWindow.changed.connect(() => remember(this.memoryId, { window: timeWindow.toJSON() }));
     selection.changed.connect((_, change) => {
@@ -152,16 +164,29 @@ export class TraceView extends BoxPanel {
     this.saveSplits();
     this.memory = recall(this.memoryId);
     this.splits.clear();
-    this.main?.dispose();
+    if (this.main !== this.shown) {
+      this.main?.dispose(); // a revision that never got on screen: the newer one replaces it
+    }
     timeWindow.setTotal(Math.max(1, metadata.span_ns[1]));
     if (whole) {
       timeWindow.reset();
     }
-    this.header.node.replaceChildren(...this.headerParts(metadata));
-    this.buildViews(metadata);
-    const info = liveInfo(metadata.meta);
-    this.node.dataset.live = String(info.live);
-    this.node.dataset.revision = String(info.revision);
+    const main = this.buildViews(metadata);
+    this.main = main;
+    main.addClass(DRAWING_CLASS); // beneath the views on screen until it has drawn
+    this.body.addWidget(main);
+    void whenDrawn(main.node).then(() => {
+      if (this.isDisposed || this.main !== main) {
+        return;
+      }
+      main.removeClass(DRAWING_CLASS);
+      this.shown?.dispose();
+      this.shown = main;
+      this.header.node.replaceChildren(...this.headerParts(metadata));
+      const info = liveInfo(metadata.meta);
+      this.node.dataset.live = String(info.live);
+      this.node.dataset.revision = String(info.revision);
+    });
   }
 
   private headerParts(metadata: MetadataAnswer): HTMLElement[] {
@@ -186,7 +211,7 @@ export class TraceView extends BoxPanel {
     return [title, hint, reset];
   }
 
-  private buildViews(metadata: MetadataAnswer): void {
+  private buildViews(metadata: MetadataAnswer): SplitPanel {
     const selection = this.selectionModel as SelectionModel;
     const timeWindow = this.window as TimeWindow;
     const api = this.api;
@@ -217,10 +242,7 @@ export class TraceView extends BoxPanel {
       );
       sizes.splice(0, sizes.length, 0.3, 0.25, 0.2, 0.25);
     }
-    const main = this.split('main', 'vertical', middle, sizes);
-    this.main = main;
-    this.addWidget(main);
-    BoxPanel.setStretch(main, 1);
+    return this.split('main', 'vertical', middle, sizes);
   }
 
   private split(name: string, orientation: SplitPanel.Orientation, widgets: Widget[], sizes: number[]): SplitPanel {
@@ -272,6 +294,9 @@ export class TraceView extends BoxPanel {
   private readonly splits = new Map<string, SplitPanel>();
   private selectionModel: SelectionModel | null = null;
   private window: TimeWindow | null = null;
+  private readonly body: StackedPanel;
+  /** The newest views, and the ones on screen (older while the newest are drawing). */
   private main: SplitPanel | null = null;
+  private shown: SplitPanel | null = null;
   private follower: LiveFollower<MetadataAnswer> | null = null;
 }

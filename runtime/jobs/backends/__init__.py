@@ -110,6 +110,9 @@ class Backend:
         """
         return check_settings(cls.settings_spec, values, cls.name or "this")
 
+    #: Whether a job may start Dask workers in its allocation (options nodes, dask_workers).
+    runs_dask_jobs = False
+
     def __init__(self, machine: MachineConfig, root: Path, records: JobRecords) -> None:
         self.machine = machine
         self.root = Path(root)

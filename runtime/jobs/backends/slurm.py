@@ -68,6 +68,9 @@ class SlurmBackend(SlurmCancelling, Backend):
         self.shell: Shell = self.make_shell()
         self.scheduler = self.make_scheduler()
         self.chains_dependencies = bool(self.scheduler.chains)
+        # Slurm starts the job's Dask workers as tasks of its allocation (plain processes
+        # have no allocation to start them in).
+        self.runs_dask_jobs = bool(getattr(self.scheduler, "runs_tasks", False))
         self._lock = threading.Lock()
         self._polled_at = float("-inf")
         self._health: tuple[bool, str | None] | None = None

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from jetlag.runtime.jobs.backends.settings import Setting
+from jetlag.runtime.jobs.dask_allocation import dask_script_lines
+from jetlag.runtime.jobs.options import dask_workers
 from jetlag.runtime.jobs.states import CANCELLED, COMPLETED, FAILED, PENDING, RUNNING, TIMEOUT
 
 RUNNER_MODULE = "jetlag.runtime.jobs.runner"
@@ -158,16 +160,17 @@ def batch_script(
     setup: Iterable[str] = (),
 ) -> str:
     """The sbatch script of a job (run from its folder on the machine, see the docstring)."""
-    threads = options.get("threads") or cores
+    threads = int(options.get("threads") or cores)
+    workers = dask_workers(options)
     lines = [
         "#!/bin/sh",
         f"#SBATCH --job-name={job_name(job_id)}",
         "#SBATCH --output=stdout.txt",
         "#SBATCH --error=stderr.txt",
         f"#SBATCH --time={slurm_time(int(options['time_limit_s']) + 60)}",
-        "#SBATCH --nodes=1",
-        "#SBATCH --ntasks=1",
-        f"#SBATCH --cpus-per-task={int(threads)}",
+        f"#SBATCH --nodes={int(options.get('nodes') or 1)}",
+        f"#SBATCH --ntasks={max(1, workers)}",
+        f"#SBATCH --cpus-per-task={threads}",
     ]
     if partition:
         lines.append(f"#SBATCH --partition={partition}")
@@ -181,8 +184,11 @@ def batch_script(
         "unset JETLAG_STORE JETLAG_LOCAL_SLOTS",
         *setup,
         'cd "${SLURM_SUBMIT_DIR:-$(dirname "$0")}" || exit 2',
-        f'exec {shlex.quote(python)} -m {RUNNER_MODULE} "$PWD"',
     ]
+    if workers:
+        lines += dask_script_lines(python, RUNNER_MODULE, workers, threads)
+    else:
+        lines.append(f'exec {shlex.quote(python)} -m {RUNNER_MODULE} "$PWD"')
     return "\n".join(lines) + "\n"
 
 
@@ -219,6 +225,8 @@ class SlurmScheduler:
     queued = " (Slurm PENDING)"
     #: Slurm itself makes a job wait for its parents (afterok).
     chains = True
+    #: A job's allocation can run tasks (srun): its Dask workers.
+    runs_tasks = True
 
     def script(self, job_id: str, options: dict[str, Any], **settings: Any) -> str:
         """The batch script (see `batch_script`)."""
