@@ -12,6 +12,7 @@ Tests never assert these times.
 
     python bench/bench_dask.py                  # LRA 10000², 5 iterations; ALS 943 x 1000
     python bench/bench_dask.py --rows 2000 --cols 500 --repeat 3   # a quick look
+    python bench/bench_dask.py --rows 40000 --memory-limit 3GB --repeat 3   # X fits no worker
 """
 
 from __future__ import annotations
@@ -74,6 +75,11 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--threshold", type=int, default=None, help="bytes (default 32 MiB)")
+    parser.add_argument(
+        "--memory-limit",
+        default="auto",
+        help="each worker's memory limit, e.g. 3GB (a 40000x10000 X of 3.2 GB fits no worker)",
+    )
     options = parser.parse_args()
 
     import dask.array as da
@@ -86,6 +92,7 @@ def main() -> None:
             n_workers=2,
             threads_per_worker=1,
             processes=True,
+            memory_limit=options.memory_limit,
             dashboard_address=None,
             silence_logs=logging.ERROR,
         ) as cluster,
@@ -98,7 +105,8 @@ def main() -> None:
         args = (1e-3, options.iterations, False)
         on_dask = physl(listings.lra, executor=executor, trace="off")
         on_threads = physl(listings.lra, trace="off")
-        rows = executor.partitioning().rows_per_block(x.shape, x.itemsize)
+        workers = client.scheduler_info()["workers"]
+        rows = executor.partitioning(workers).rows_per_block(x.shape, x.itemsize)
         x_blocks = client.persist(da.from_array(x, chunks=(rows, x.shape[1])))
         y_blocks = client.persist(da.from_array(y, chunks=(rows,)))
         dask_times, dask_w = timed(options.repeat, lambda: on_dask(x, y, *args))
@@ -116,7 +124,7 @@ def main() -> None:
             print(f"LRA: JetLag on Dask vs {label}: max relative difference {difference:.1e}")
         report(
             f"LRA {options.rows}x{options.cols}, {options.iterations} iterations, "
-            f"blocks of {rows} rows, 2 workers",
+            f"blocks of {rows} rows, 2 workers (memory limit {options.memory_limit} each)",
             [
                 ("JetLag on Dask (X sent each call)", dask_times),
                 ("JetLag on Dask, X a dask.array", in_place_times),

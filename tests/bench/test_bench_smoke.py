@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -125,3 +127,21 @@ def test_bench_tasks_smoke_prints_one_row_per_policy():
             assert any(row.startswith(f"{shape}: {how}") for row in rows), (shape, how)
     tasks_row = next(row for row in rows if row.startswith("chain: JetLag, array ops as tasks"))
     assert float(tasks_row.split()[6]) >= 1.0  # the knob works: the add is a pool task
+
+
+def test_bench_dask_smoke_prints_both_tables_and_the_versions_agree():
+    pytest.importorskip("distributed")
+    output = run_bench(
+        "bench_dask.py",
+        *("--rows", "2000", "--cols", "200", "--iterations", "2", "--repeat", "1"),
+        *("--threshold", "0", "--memory-limit", "1GB"),
+        timeout=300,
+    )
+    differences = [line for line in output.splitlines() if "max relative difference" in line]
+    assert len(differences) == 3, output
+    assert all(float(line.rsplit(" ", 1)[1]) < 1e-10 for line in differences), differences
+    assert "2 workers (memory limit 1GB each)" in output
+    rows = table_rows(output, "LRA 2000x200, 2 iterations")
+    for name in ("JetLag on Dask (X sent", "JetLag on Dask, X a dask.array", "JetLag threads"):
+        assert any(row.startswith(name) for row in rows), (name, rows)
+    assert table_rows(output, "ALS 943x1000")
