@@ -7,12 +7,14 @@ Every `interval` seconds (default 0.1) it reads, from /proc only:
   - CPU time of the whole process (`time.process_time_ns`) -> `cpu/process`;
   - the resident set size from /proc/self/statm -> `memory/rss`;
   - a few /proc/meminfo fields -> `meminfo/<field>`.
-Utilizations are % of one core over the last interval, so they need two readings: the
-first sample records memory only, and `stop()` takes a final sample so even a run shorter
-than one interval gets utilizations. One daemon thread (`jetlag-sampler`, started with the
-first sampler and idle when none runs) samples every running sampler when it is due, so a
-traced call costs two samples (~20 us each through procfs.py's open descriptors), not a
-thread. The sampler never blocks the measured run: it only reads files, and a vanished
+Utilizations are % of one core over the last interval, so they need two readings. `start()`
+only notes the wall and process CPU clocks (reading every thread's files costs ~40 us, which
+each call of a compiled function would pay); the first background sample, an interval
+later, reads everything, and `stop()` takes a final sample: a full one when the run
+outlived an interval, else a light one -- `cpu/process` over the whole run and the memory
+counters, no per-thread CPU (the run's events show each worker's busy time exactly). One
+daemon thread (`jetlag-sampler`, started with the first sampler and idle when none runs)
+samples every running sampler when it is due. The sampler never blocks the measured run: it only reads files, and a vanished
 thread or unreadable file is skipped. It does not record task events and does not write
 files.
 """
@@ -156,24 +158,34 @@ class CounterSampler:
         self._last_wall: int | None = None
         self._last_process = 0
         self._last_threads: dict[int, int] = {}
+        self._full_samples = 0
         self._sample_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> CounterSampler:
-        """Take a first sample and have the background thread sample every interval
+        """Note the clocks and have the background thread sample every interval
         (idempotent)."""
         if self.running:
             return self
-        self.sample()
+        with self._sample_lock:
+            self._last_wall = time.perf_counter_ns()
+            self._last_process = time.process_time_ns()
+            self._last_threads = {}
+            self._full_samples = 0
         _TICKER.add(self)
         return self
 
     def stop(self) -> Counters:
-        """Stop background sampling, take a final sample, and return the counters."""
+        """Stop background sampling, take a final sample (light for a run shorter than an
+        interval), and return the counters."""
         if self.running:
             _TICKER.remove(self)
-            self.sample()
+            with self._sample_lock:
+                if self._full_samples:
+                    self._sample()
+                else:
+                    self._light_sample()
         return self.counters
 
     @property
@@ -207,7 +219,29 @@ class CounterSampler:
         with self._sample_lock:
             self._sample()
 
+    def _light_sample(self) -> None:
+        """The process's CPU since the last reading and the memory counters."""
+        wall, process = time.perf_counter_ns(), time.process_time_ns()
+        values: dict[str, tuple[float, str]] = {}
+        if self._last_wall is not None and wall > self._last_wall:
+            used = process - self._last_process
+            values["cpu/process"] = (100.0 * used / (wall - self._last_wall), "%")
+        self._memory(values)
+        for tid, name in self._thread_names().items():  # the trace's thread ids, as a full
+            if tid != _TICKER.native_id:  # sample would have named them
+                self.thread_ids.setdefault(name, tid)
+        self._last_wall, self._last_process = wall, process
+        self.counters.add_many(wall, values)
+
+    def _memory(self, values: dict[str, tuple[float, str]]) -> None:
+        rss = rss_bytes(self.proc)
+        if rss is not None:
+            values["memory/rss"] = (float(rss), "bytes")
+        for key, amount in meminfo_bytes(self.meminfo).items():
+            values[f"meminfo/{key}"] = (float(amount), "bytes")
+
     def _sample(self) -> None:
+        self._full_samples += 1
         wall = time.perf_counter_ns()
         process = time.process_time_ns()
         names = self._thread_names()
@@ -237,10 +271,6 @@ class CounterSampler:
                 name = names.get(tid, f"thread-{tid}")
                 self.thread_ids.setdefault(name, tid)
                 values[f"cpu/thread/{name}"] = (100.0 * (used - before) / elapsed, "%")
-        rss = rss_bytes(self.proc)
-        if rss is not None:
-            values["memory/rss"] = (float(rss), "bytes")
-        for key, amount in meminfo_bytes(self.meminfo).items():
-            values[f"meminfo/{key}"] = (float(amount), "bytes")
+        self._memory(values)
         self._last_wall, self._last_process, self._last_threads = wall, process, threads
         self.counters.add_many(wall, values)

@@ -8,7 +8,9 @@ only limits threads; it decides nothing about when.
 from __future__ import annotations
 
 import sys
-from contextlib import AbstractContextManager, nullcontext
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from jetlag.runtime.locks import fork_safe_lock
 
@@ -27,6 +29,9 @@ def single_threaded_blas(include_scipy: bool = False) -> AbstractContextManager:
     OpenBLAS ignores a worker thread's request.
     """
     global _blas_controller, _blas_sees_scipy
+    wanted = 2 if include_scipy or "scipy.linalg" in sys.modules else 1
+    if getattr(_held, "level", 0) >= wanted:
+        return nullcontext()  # an outer context of this thread holds them already
     with _blas_lock:
         # SciPy's own OpenBLAS, once anything has loaded it, must be limited too.
         if (include_scipy or "scipy.linalg" in sys.modules) and not _blas_sees_scipy:
@@ -38,6 +43,23 @@ def single_threaded_blas(include_scipy: bool = False) -> AbstractContextManager:
 
             _blas_controller = ThreadpoolController()
         controller = _blas_controller
+        level = 2 if _blas_sees_scipy else 1
     if not controller.select(user_api="blas").lib_controllers:
         return nullcontext()
-    return controller.limit(limits=1, user_api="blas")
+    return _holding(controller, level)
+
+
+#: How much this thread holds: 0 nothing, 1 the BLAS loaded, 2 SciPy's too. A compiled
+#: loop inside a run would otherwise limit (and restore) the same libraries again.
+_held = threading.local()
+
+
+@contextmanager
+def _holding(controller, level: int) -> Iterator[None]:
+    before = getattr(_held, "level", 0)
+    with controller.limit(limits=1, user_api="blas"):
+        _held.level = level
+        try:
+            yield
+        finally:
+            _held.level = before

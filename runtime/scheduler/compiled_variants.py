@@ -118,12 +118,33 @@ def variant_for(
 
 def numba_signature(values: Sequence[Any]) -> tuple[tuple | None, str | None]:
     """The Numba types of the inputs, or why Numba cannot type one."""
-    from numba import typeof
-
     try:
-        return tuple(typeof(v) for v in values), None
+        return tuple(numba_type(v) for v in values), None
     except Exception as error:  # noqa: BLE001 - any value Numba cannot type is refused
         return None, f"Numba cannot type an input: {error}"
+
+
+#: Numba's type of a plain ndarray, by everything its typeof looks at: dtype, dimensions,
+#: layout, writeability and alignment (typeof costs ~5 us an array, paid by every call).
+_ARRAY_TYPES: dict[tuple, Any] = {}
+
+
+def numba_type(value: Any) -> Any:
+    """`numba.typeof(value)`, remembered for plain ndarrays (whose type depends only on the
+    key above; subclasses and every other value are asked each time)."""
+    from numba import typeof
+
+    if type(value) is not np.ndarray:
+        return typeof(value)
+    flags = value.flags
+    layout = "C" if flags.c_contiguous else "F" if flags.f_contiguous else "A"
+    key = (value.dtype, value.ndim, layout, flags.writeable, flags.aligned)
+    found = _ARRAY_TYPES.get(key)
+    if found is None:
+        found = typeof(value)
+        with _lock:
+            _ARRAY_TYPES.setdefault(key, found)
+    return found
 
 
 def compile_variant(record: LoopHistory, variant: Variant, key: tuple) -> str | None:

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,13 @@ def test_taskset_to_one_cpu_gives_one_default_worker():
         cwd=REPO,
     )
     assert shown.stdout.split() == ["1", "1"]
+
+
+def test_this_processs_own_reading_is_reused_for_a_few_seconds(monkeypatch):
+    monkeypatch.setattr(cores, "_own", None)
+    monkeypatch.setattr(cores.os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    first = usable_cores()
+    monkeypatch.setattr(cores.os, "sched_getaffinity", lambda pid: {0})
+    assert usable_cores() == first  # every compiled call asks: the files are not read again
+    monkeypatch.setattr(cores, "_own", (time.monotonic() - 1, first))  # REREAD_S passed
+    assert usable_cores() == 1
