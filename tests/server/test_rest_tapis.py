@@ -20,7 +20,7 @@ from traitlets.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "jobs"))
 
-from tapis_double import APP, TOKEN_ENV, TapisDouble, make_token  # noqa: E402
+from tapis_double import APP, TOKEN_ENV, TapisDouble, make_token, tapis_settings  # noqa: E402
 
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}
 
@@ -40,13 +40,7 @@ def jp_server_config(store_root, double, jp_http_port, jp_base_url) -> Config:
     webhook = f"http://127.0.0.1:{jp_http_port}{jp_base_url}jetlag/api/tapis/webhook"
     machine = {
         "backend": "tapis",
-        "base_url": double.url,
-        "tenant_id": "double",
-        "system_id": "double-storage",
-        "app_id": APP[0],
-        "app_version": APP[1],
-        "access_token": f"env:{TOKEN_ENV}",
-        "webhook_url": webhook,
+        **tapis_settings(double, webhook_url=webhook),
         # So slow that only the webhook can finish a job within the test.
         "poll_interval_s": 600.0,
     }
