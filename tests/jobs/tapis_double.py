@@ -193,6 +193,8 @@ class TapisDouble:
         self.holds: set[str] = set()
         #: The uuids of each search call (getJobSearchList), in order.
         self.searches: list[list[str]] = []
+        #: Answer every search 400, as a tenant without the search endpoint would.
+        self.search_refused = False
         self.lock = threading.Lock()
         double = self
 
@@ -370,6 +372,8 @@ class TapisDouble:
     def op_getJobSearchList(self, params, query, body, headers) -> dict[str, Any]:  # noqa: N802
         """Tapis's search: `uuid.in=a,b,...` (the one condition the double knows) and
         `select` (the attributes each job shows; uuid always)."""
+        if self.search_refused:
+            raise Answer(400, "the double's tenant does not search jobs")
         unknown = {k for k in query if "." in k and k != "uuid.in"}
         if unknown:
             raise Answer(400, f"the double does not search by {sorted(unknown)}")

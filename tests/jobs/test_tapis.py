@@ -211,6 +211,15 @@ def test_many_jobs_are_watched_with_one_search_per_poll(double, services):
     double.release()
 
 
+def test_a_tenant_that_refuses_the_search_has_each_job_asked_for_alone(double, services):
+    double.search_refused = True
+    service = services(machine(double))
+    job_id = submit(service, job_functions.tiny, 2, trace="off")
+    assert until(lambda: ended(service, job_id), "the job", WAIT) == "COMPLETED"
+    assert Job(job_id, service).result() == 3
+    assert any(op == "getJobStatus" for _, _, op in double.requests)
+
+
 def test_credentials_stay_on_the_server(double, services, caplog, capfd):
     caplog.set_level(logging.DEBUG)
     token = double.token

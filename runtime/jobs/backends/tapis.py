@@ -66,6 +66,8 @@ log = logging.getLogger(__name__)
 
 #: The backend's own record of a job, in its folder: uuid, last Tapis status, history seen.
 STATE_FILE = "tapis.json"
+#: Answers to the status search after which each job is asked for alone instead.
+SEARCH_REFUSED = frozenset({400, 404, 405, 501})
 #: With a webhook, polling only backs it up: this many times the poll interval.
 WEBHOOK_POLL_FACTOR = 6
 
@@ -183,8 +185,10 @@ class TapisBackend(Backend):
         try:
             seen = self.client.statuses([row["backend_ref"] for row in rows])
         except TapisError as error:
-            self._complain(self.machine.id, str(error))
-            return
+            self._complain("watching the jobs", str(error))
+            if error.status not in SEARCH_REFUSED:
+                return  # unreachable, or failing: asking for each job would fail the same
+            seen = {}  # a tenant that refuses the search: each job is asked for alone
         for row in rows:
             # A job the search did not list is asked for alone (a 404 there fails it).
             self._watch(row, seen.get(row["backend_ref"]))
@@ -328,7 +332,7 @@ class TapisBackend(Backend):
         try:
             fetch_live_chunks(self.client, uuid, after, into)
         except TapisError as error:
-            self._complain(row["id"], f"live events: {error}")
+            self._complain(f"live events of job {row['id']}", str(error))
             return None
         return into
 
