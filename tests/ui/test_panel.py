@@ -62,16 +62,23 @@ def open_notebook_and_run(page: Any, lab: LabServer, name: str) -> None:
 
 
 def lra_trace(lab: LabServer) -> dict[str, Any]:
-    """The stored trace of the notebook's LRA cell: its cell trace with the most events."""
-    status, answer = lab.api("traces?limit=100")
-    assert status == 200, answer
-    found = [
-        t
-        for t in answer["traces"]
-        if t["origin"] == "cell" and (t["notebook"] or "").endswith(NOTEBOOK)
-    ]
-    assert found, answer
-    return max(found, key=lambda t: t["events"])
+    """The stored trace of the notebook's LRA cell: its cell trace listed as lra with the most
+    events (the kernel saves traces once idle, the data cell's possibly first)."""
+    deadline = time.monotonic() + KERNEL_TIMEOUT_MS / 1000
+    while True:
+        status, answer = lab.api("traces?limit=100")
+        assert status == 200, answer
+        found = [
+            t
+            for t in answer["traces"]
+            if t["origin"] == "cell"
+            and (t["notebook"] or "").endswith(NOTEBOOK)
+            and t["label"] == "lra"
+        ]
+        if found:
+            return max(found, key=lambda t: t["events"])
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.5)
 
 
 def test_panel_in_left_sidebar(page: Any, artifacts: Path) -> None:

@@ -55,13 +55,14 @@ def get(lab: LabServer, path: str) -> Any:
 
 
 def wait_for_cell_trace(lab: LabServer, timeout_s: float = KERNEL_TIMEOUT_MS / 1000) -> dict:
-    """The notebook's LRA cell trace (the kernel saves it once idle): the one with most events."""
+    """The notebook's LRA cell trace (the kernel saves it once idle; the data cell's trace
+    may come first, so it is the one listed as lra): the one with most events."""
     deadline = time.monotonic() + timeout_s
     while True:
         found = [
             t
             for t in get(lab, "traces?limit=100&origin=cell")["traces"]
-            if (t["notebook"] or "").endswith(NOTEBOOK) and t["events"] > 0
+            if (t["notebook"] or "").endswith(NOTEBOOK) and t["events"] > 0 and t["label"] == "lra"
         ]
         if found:
             return max(found, key=lambda t: t["events"])
